@@ -1,0 +1,78 @@
+"""Opening the local database: migrate, identify the device, start its clock.
+
+`LocalDatabase` is the one object the app, the CLI and the sync worker hold. It owns the
+engine and hands out sessions; callers own the transaction (`with db.transaction() as s:`).
+Each thread uses its own session.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop_app.db import migrate
+from desktop_app.db.hlc import HybridLogicalClock
+from desktop_app.db.ids import new_id
+from desktop_app.db.models import SyncOperation, SyncState
+from desktop_app.db.outbox import CLOCK_KEY, LocalSession
+from desktop_app.db.session import make_engine, make_session_factory, sqlite_url
+
+DEVICE_KEY = "device_id"
+CLOCK_STATE_KEY = "hlc_last"
+
+
+class LocalDatabase:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.device_id = self._device_id()
+        self.clock = HybridLogicalClock(self.device_id, last=self._last_stamp())
+        self._sessions: sessionmaker[Session] = make_session_factory(
+            engine, info={CLOCK_KEY: self.clock}, session_class=LocalSession)
+
+    @classmethod
+    def open(cls, data_dir: Path) -> "LocalDatabase":
+        """Create or upgrade the database in `data_dir` (created if missing)."""
+        data_dir = Path(data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(sqlite_url(data_dir))
+        migrate.upgrade(engine)
+        return cls(engine)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.engine.url.database or "")
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
+            self._remember_clock(session)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _device_id(self) -> str:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(SyncState, DEVICE_KEY)
+            if row is None:
+                row = SyncState(key=DEVICE_KEY, value=new_id().replace("-", ""))
+                session.add(row)
+            return row.value
+
+    def _last_stamp(self) -> str | None:
+        """The newest stamp this device issued or received, so the clock never runs back."""
+        with Session(self.engine) as session:
+            issued = session.scalar(select(func.max(SyncOperation.hlc)))
+            received = session.get(SyncState, CLOCK_STATE_KEY)
+        stamps = [s for s in (issued, received.value if received else None) if s]
+        return max(stamps) if stamps else None
+
+    def _remember_clock(self, session: Session) -> None:
+        session.merge(SyncState(key=CLOCK_STATE_KEY, value=self.clock.last))

@@ -1,0 +1,17 @@
+"""All tables, imported here so that `Base.metadata` is complete wherever models are used."""
+from desktop_app.db.models.accounts import SchoolClass, StudentProfile, User
+from desktop_app.db.models.content import Concept, Question, Topic, TopicPrerequisite
+from desktop_app.db.models.progress import ConceptMastery, QuestionAttempt, StudyPlan
+from desktop_app.db.models.sync import SyncOperation, SyncState
+
+__all__ = [
+    "User", "StudentProfile", "SchoolClass",
+    "Topic", "TopicPrerequisite", "Concept", "Question",
+    "QuestionAttempt", "ConceptMastery", "StudyPlan",
+    "SyncOperation", "SyncState",
+]
+
+# Tables whose rows travel through sync_operations, by table name.
+SYNCED_MODELS = {m.__tablename__: m for m in (
+    StudentProfile, SchoolClass, Topic, TopicPrerequisite, Concept, Question, QuestionAttempt, StudyPlan,
+)}

@@ -1,0 +1,52 @@
+"""Row fields to and from their JSON wire form (sync payloads, the server's change log)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, inspect
+
+from desktop_app.db.base import SYNC_META_COLUMNS, UTCDateTime
+
+
+def content_fields(model: type) -> list[str]:
+    """The columns of a synced model that carry content (stamped field by field)."""
+    return [c.key for c in inspect(model).column_attrs if c.key not in SYNC_META_COLUMNS]
+
+
+def to_wire(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def row_to_wire(row: Any, fields: list[str] | None = None) -> dict[str, Any]:
+    """The given (default: all content) fields of an ORM row, JSON-ready."""
+    names = content_fields(type(row)) if fields is None else fields
+    return {name: to_wire(getattr(row, name)) for name in names}
+
+
+def from_wire(model: type, fields: dict[str, Any]) -> dict[str, Any]:
+    """Wire values back to Python values for `model`'s columns.
+
+    Raises ValueError naming the field for an unknown column or an unparsable value.
+    """
+    columns = {c.key: c.columns[0] for c in inspect(model).column_attrs}
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        column = columns.get(name)
+        if column is None or name in SYNC_META_COLUMNS:
+            raise ValueError(f"{model.__tablename__}.{name}: unknown field")
+        try:
+            if value is not None and isinstance(column.type, UTCDateTime):
+                value = datetime.fromisoformat(value)
+                if value.tzinfo is None:
+                    raise ValueError("time zone missing")
+            elif value is not None and isinstance(column.type, Date):
+                value = date.fromisoformat(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{model.__tablename__}.{name}: {exc}") from None
+        out[name] = value
+    return out
