@@ -1,0 +1,151 @@
+"""Importing question banks: the sample bank, re-imports, stable ids, and every kind of bad file."""
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from desktop_app.db.database import LocalDatabase
+from desktop_app.db.models import Concept, Question, SyncOperation, Topic, TopicPrerequisite
+from desktop_app.resources import SAMPLE_BANK, resource_path
+from desktop_app.services.bank_format import BankError, load_bank_file
+from desktop_app.services.setup import import_bank_file, initialise
+
+SAMPLE = resource_path(SAMPLE_BANK)
+
+
+def _counts(db: LocalDatabase) -> dict[str, int]:
+    with db.transaction() as s:
+        return {m.__tablename__: s.scalar(select(func.count()).select_from(m)) or 0
+                for m in (Topic, TopicPrerequisite, Concept, Question)}
+
+
+def test_sample_bank_is_a_real_syllabus() -> None:
+    bank = load_bank_file(SAMPLE)
+    leaves = [t for t in bank["topics"] if "exam_weightage" in t]
+    assert len(bank["topics"]) >= 8 and sum(bool(t["prerequisites"]) for t in bank["topics"]) >= 8
+    assert len(bank["concepts"]) >= 30 and len(bank["questions"]) >= 180
+    assert sum(t["exam_weightage"] for t in leaves) == pytest.approx(100)
+    per_concept = Counter(q["concept"] for q in bank["questions"])
+    assert min(per_concept[c["id"]] for c in bank["concepts"]) >= 5
+    assert {q["type"] for q in bank["questions"]} == {"mcq", "numerical", "true_false"}
+    assert {q["difficulty"] for q in bank["questions"]} == {1, 2, 3, 4, 5}
+    assert all(len(q["explanation"]) > 20 for q in bank["questions"])
+
+
+def test_reimport_updates_in_place_and_duplicates_nothing(local_db: LocalDatabase) -> None:
+    first = import_bank_file(local_db, SAMPLE)
+    counts = _counts(local_db)
+    assert counts["questions"] == first.counts["questions"]
+    again = import_bank_file(local_db, SAMPLE)
+    assert _counts(local_db) == counts
+    assert again.created == 0 and again.updated == 0
+
+
+def test_edited_bank_updates_and_tombstones_removed_questions(local_db: LocalDatabase, tmp_path: Path) -> None:
+    import_bank_file(local_db, SAMPLE)
+    bank = load_bank_file(SAMPLE)
+    removed = bank["questions"].pop()
+    bank["questions"][0]["explanation"] = "A corrected explanation that is long enough."
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(bank))
+    report = import_bank_file(local_db, edited)
+    assert report.updated == 1 and report.removed == 1
+    with local_db.transaction() as s:
+        gone = s.scalar(select(Question).where(Question.local_id == removed["id"]))
+        assert gone is not None and gone.deleted
+        first = s.scalar(select(Question).where(Question.local_id == bank["questions"][0]["id"]))
+        assert first.explanation.startswith("A corrected")
+
+
+def test_content_ids_are_the_same_on_two_laptops(tmp_path: Path) -> None:
+    ids = []
+    for name in ("laptop-a", "laptop-b"):
+        db, _ = initialise(tmp_path / name)
+        with db.transaction() as s:
+            ids.append(sorted(s.scalars(select(Question.id))))
+        db.close()
+    assert ids[0] == ids[1] and len(ids[0]) >= 180
+
+
+def test_students_import_is_not_pushed_but_a_published_one_is(local_db: LocalDatabase) -> None:
+    import_bank_file(local_db, SAMPLE)
+    with local_db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(SyncOperation)) == 0
+        stamped = s.scalar(select(Question).limit(1))
+        assert stamped.hlc and set(stamped.field_stamps) >= {"text", "correct_answer"}
+    bank = load_bank_file(SAMPLE)
+    bank["questions"][0]["text"] += " (corrected)"
+    path = local_db.path.parent / "teacher.json"
+    path.write_text(json.dumps(bank))
+    import_bank_file(local_db, path, publish=True)
+    with local_db.transaction() as s:
+        ops = s.scalars(select(SyncOperation)).all()
+    assert [(o.table_name, o.operation, set(o.payload)) for o in ops] == [("questions", "update", {"text"})]
+
+
+def _broken(mutate) -> dict:  # type: ignore[no-untyped-def]
+    bank = copy.deepcopy(load_bank_file(SAMPLE))
+    mutate(bank)
+    return bank
+
+
+def _set_cycle(bank: dict) -> None:
+    by_id = {t["id"]: t for t in bank["topics"]}
+    by_id["fractions-decimals-percentages"]["prerequisites"] = ["quadratics"]
+
+
+def _dup(bank: dict) -> None:
+    bank["questions"][3]["id"] = bank["questions"][2]["id"]
+
+
+def _bad_answer(bank: dict) -> None:
+    q = next(q for q in bank["questions"] if q["type"] == "mcq")
+    q["answer"] = "not an option"
+
+
+def _negative(bank: dict) -> None:
+    bank["topics"][5]["exam_weightage"] = -3
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [
+    (_set_cycle, "Fractions, decimals and percentages -> Quadratics"),
+    (_dup, "questions[3].id: duplicate id"),
+    (_bad_answer, "is not among its options"),
+    (_negative, "topics[5].exam_weightage: must be a number >= 0"),
+])
+def test_bad_bank_is_refused_whole_and_changes_nothing(local_db: LocalDatabase, tmp_path: Path, mutate, expected) -> None:  # type: ignore[no-untyped-def]
+    import_bank_file(local_db, SAMPLE)
+    before = _counts(local_db)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(_broken(mutate)))
+    with pytest.raises(BankError) as caught:
+        import_bank_file(local_db, path)
+    assert any(expected in p for p in caught.value.problems), caught.value.problems
+    assert _counts(local_db) == before
+
+
+def test_every_problem_is_reported_with_its_location(tmp_path: Path) -> None:
+    def many(bank: dict) -> None:
+        _dup(bank)
+        _bad_answer(bank)
+        bank["questions"][20]["difficulty"] = 9
+        bank["concepts"][1]["topic"] = "nowhere"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(_broken(many)))
+    with pytest.raises(BankError) as caught:
+        load_bank_file(path)
+    text = "\n".join(caught.value.problems)
+    assert "questions[3].id" in text and "questions[20].difficulty" in text
+    assert "concepts[1].topic: unknown topic 'nowhere'" in text and "not among its options" in text
+
+
+def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{\n  "format": "adaptive-learning-bank/1",\n  "id": \n}')
+    with pytest.raises(BankError, match="line 4, column 1: invalid JSON"):
+        load_bank_file(path)
