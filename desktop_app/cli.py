@@ -60,6 +60,22 @@ def _import_bank(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("simulate")
+def _simulate(args: argparse.Namespace) -> int:
+    from desktop_app.services.setup import initialise
+    from desktop_app.services.simulate import simulate
+
+    db, _ = initialise(_data_dir(args))
+    try:
+        report = simulate(db, student=args.student, answers=args.answers, seed=args.seed)
+    finally:
+        db.close()
+    share = report.correct / report.answers if report.answers else 0.0
+    print(f"{args.student}: {report.answers} answers ({share:.0%} right) from {report.first_at:%Y-%m-%d} "
+          f"to {report.last_at:%Y-%m-%d}; truly knows {report.concepts_known}/{report.concepts_total} concepts")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="adaptive-learning", description="Adaptive exam preparation, offline first.")
     parser.add_argument("--data-dir", help="folder of the local database (default: the user's data directory)")
@@ -70,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import-bank", parents=[common], help="import a question bank (JSON)")
     p.add_argument("file")
     p.add_argument("--publish", action="store_true", help="queue the content for the server (teachers)")
+    p = sub.add_parser("simulate", parents=[common], help="a simulated student answers questions (demo data)")
+    p.add_argument("--student", required=True, help="local username (created if missing)")
+    p.add_argument("--answers", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
     for extend in _EXTENSIONS:
         extend(sub, common)
     return parser

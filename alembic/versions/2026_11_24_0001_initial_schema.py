@@ -137,6 +137,7 @@ def upgrade() -> None:
     sa.Column('correct_attempts', sa.Integer(), nullable=False),
     sa.Column('avg_time_seconds', sa.Float(), nullable=False),
     sa.Column('avg_confidence', sa.Float(), nullable=True),
+    sa.Column('confidence_attempts', sa.Integer(), nullable=False),
     sa.Column('mastery_score', sa.Float(), nullable=False),
     sa.Column('last_practised_at', desktop_app.db.base.UTCDateTime(), nullable=True),
     sa.Column('updated_at', desktop_app.db.base.UTCDateTime(), nullable=False),

@@ -47,6 +47,7 @@ class ConceptMastery(Base):
     correct_attempts: Mapped[int] = mapped_column(Integer, default=0)
     avg_time_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     avg_confidence: Mapped[float | None] = mapped_column(Float)
+    confidence_attempts: Mapped[int] = mapped_column(Integer, default=0)  # attempts that gave a confidence
     mastery_score: Mapped[float] = mapped_column(Float, default=0.0)
     last_practised_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,147 @@
+"""The engine's view of the local database: syllabus, model parameters, a student's state.
+
+Building the syllabus and replaying a student's attempts is the slow part, so both are
+cached per database and student in this process. Every write to attempts goes through
+`progress.record_attempt` or `progress.recompute_mastery`, which keep the cache exact;
+`forget()` drops it (tests, account switches).
+
+Thread-safety: the caches are guarded by a lock; a StudentState is only mutated while that
+lock is held by `progress`, so the GUI's task runner and the sync worker can share it.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop_app.engine.mastery import MasteryModel, ModelParams, Response, StudentState
+from desktop_app.engine.policy import Policy
+from desktop_app.engine.syllabus import ConceptInfo, QuestionInfo, Syllabus, TopicInfo
+from desktop_app.db.models import Concept, Question, QuestionAttempt, Topic, TopicPrerequisite
+
+LOCK = threading.RLock()
+
+
+@dataclass
+class Content:
+    """The live (not deleted) syllabus with the engine objects built on it."""
+
+    fingerprint: tuple
+    syllabus: Syllabus
+    model: MasteryModel
+    policy: Policy
+    concept_of_question: dict[str, str]
+    difficulty_of_question: dict[str, int]
+
+
+_content: dict[str, Content] = {}
+_states: dict[tuple[str, str], StudentState] = {}
+
+
+def _db_key(session: Session) -> str:
+    return str(session.get_bind().url)
+
+
+def _fingerprint(session: Session) -> tuple:
+    parts = []
+    for model in (Topic, TopicPrerequisite, Concept, Question):
+        parts.append(tuple(session.execute(select(func.count(), func.max(model.hlc)).select_from(model)).one()))
+    return tuple(parts)
+
+
+def content(session: Session) -> Content:
+    """The syllabus, mastery model and policy for this database (rebuilt when content changes).
+
+    Raises the engine's ValueErrors (e.g. EmptySyllabusError) when there is no content.
+    """
+    key = _db_key(session)
+    fingerprint = _fingerprint(session)
+    with LOCK:
+        cached = _content.get(key)
+        if cached is not None and cached.fingerprint == fingerprint:
+            return cached
+    built = _build_content(session, fingerprint)
+    with LOCK:
+        _content[key] = built
+    return built
+
+
+def _build_content(session: Session, fingerprint: tuple) -> Content:
+    topics = session.scalars(select(Topic).where(Topic.deleted.is_(False)).order_by(Topic.position)).all()
+    live_topics = {t.id for t in topics}
+    requires: dict[str, list[str]] = {t.id: [] for t in topics}
+    for edge in session.scalars(select(TopicPrerequisite).where(TopicPrerequisite.deleted.is_(False))):
+        if edge.topic_id in live_topics and edge.prerequisite_id in live_topics:
+            requires[edge.topic_id].append(edge.prerequisite_id)
+    concepts = [c for c in session.scalars(select(Concept).where(Concept.deleted.is_(False)).order_by(Concept.position))
+                if c.topic_id in live_topics]
+    live_concepts = {c.id for c in concepts}
+    questions = [q for q in session.scalars(select(Question).where(Question.deleted.is_(False)))
+                 if q.concept_id in live_concepts]
+    syllabus = Syllabus(
+        topics=tuple(TopicInfo(id=t.id, name=t.name, parent_id=t.parent_id, exam_weightage=t.exam_weightage,
+                               estimated_hours=t.estimated_hours, prerequisites=tuple(requires[t.id])) for t in topics),
+        concepts=tuple(ConceptInfo(id=c.id, topic_id=c.topic_id, name=c.name) for c in concepts),
+        questions=tuple(QuestionInfo(id=q.id, concept_id=q.concept_id, difficulty=q.difficulty, type=q.type)
+                        for q in questions),
+    )
+    params = ModelParams.default()
+    for c in concepts:
+        if c.model_params and "intercept" in c.model_params:
+            params.concept_intercepts[c.id] = float(c.model_params["intercept"])
+    for q in questions:
+        if q.model_params and "difficulty" in q.model_params:
+            params.question_difficulty[q.id] = float(q.model_params["difficulty"])
+    # Deleted questions still count as evidence for attempts made on them.
+    all_questions = session.execute(select(Question.id, Question.concept_id, Question.difficulty)).all()
+    return Content(
+        fingerprint=fingerprint, syllabus=syllabus, model=MasteryModel(params), policy=Policy(syllabus),
+        concept_of_question={qid: cid for qid, cid, _ in all_questions},
+        difficulty_of_question={qid: d for qid, _, d in all_questions},
+    )
+
+
+def response_of(row: QuestionAttempt | tuple, c: Content) -> Response:
+    """An attempt as model evidence (row or (question_id, is_correct, timestamp, time, confidence))."""
+    if isinstance(row, QuestionAttempt):
+        row = (row.question_id, row.is_correct, row.timestamp, row.time_taken_seconds, row.confidence)
+    question_id, correct, at, seconds, confidence = row
+    return Response(concept_id=c.concept_of_question[question_id], question_id=question_id, correct=bool(correct),
+                    at=at, time_seconds=seconds, confidence=confidence,
+                    difficulty=c.difficulty_of_question.get(question_id))
+
+
+def attempts_in_order(session: Session, student_id: str):  # type: ignore[no-untyped-def]
+    """The student's attempts in replay order: by timestamp, then id (UUIDv7, time-ordered)."""
+    return session.execute(
+        select(QuestionAttempt.question_id, QuestionAttempt.is_correct, QuestionAttempt.timestamp,
+               QuestionAttempt.time_taken_seconds, QuestionAttempt.confidence, QuestionAttempt.id)
+        .where(QuestionAttempt.student_id == student_id)
+        .order_by(QuestionAttempt.timestamp, QuestionAttempt.id)).all()
+
+
+def student_state(session: Session, student_id: str, c: Content) -> StudentState:
+    """The student's model state (replayed from attempts on first use in this process)."""
+    key = (_db_key(session), student_id)
+    with LOCK:
+        state = _states.get(key)
+        if state is not None:
+            return state
+    state = c.model.new_state()
+    for row in attempts_in_order(session, student_id):
+        c.model.update(state, response_of(tuple(row[:5]), c))
+    with LOCK:
+        return _states.setdefault(key, state)
+
+
+def replace_state(session: Session, student_id: str, state: StudentState) -> None:
+    with LOCK:
+        _states[(_db_key(session), student_id)] = state
+
+
+def forget() -> None:
+    with LOCK:
+        _content.clear()
+        _states.clear()

@@ -1,0 +1,126 @@
+"""Recording attempts and keeping `concept_mastery` equal to what the attempts imply.
+
+An attempt row, its concept's mastery row and the outbox entry are written in the
+caller's transaction (the outbox hook adds the sync_operations row on flush), so a crash
+keeps all three or none. `recompute_mastery` rebuilds the same values from the attempts
+alone: devices that hold the same attempts show the same mastery.
+
+The stored `mastery_score` of a concept is the model's mastery right after that concept's
+latest attempt, evaluated at that attempt's time; both paths compute it the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop_app.db.models import ConceptMastery, QuestionAttempt
+from desktop_app.engine.mastery import StudentState
+from desktop_app.services import learner
+
+
+@dataclass
+class _Aggregate:
+    total: int = 0
+    correct: int = 0
+    time_sum: float = 0.0
+    confidence_sum: float = 0.0
+    confidence_n: int = 0
+    score: float = 0.0
+    last_at: datetime | None = None
+
+    def add(self, *, correct: bool, seconds: float, confidence: int | None, score: float, at: datetime) -> None:
+        self.total += 1
+        self.correct += int(correct)
+        self.time_sum += seconds or 0.0
+        if confidence is not None:
+            self.confidence_sum += confidence
+            self.confidence_n += 1
+        self.score = score
+        self.last_at = at if self.last_at is None else max(self.last_at, at)
+
+    def write(self, row: ConceptMastery, now: datetime) -> None:
+        row.total_attempts = self.total
+        row.correct_attempts = self.correct
+        row.avg_time_seconds = self.time_sum / self.total if self.total else 0.0
+        row.avg_confidence = self.confidence_sum / self.confidence_n if self.confidence_n else None
+        row.confidence_attempts = self.confidence_n
+        row.mastery_score = round(min(100.0, max(0.0, self.score)), 6)
+        row.last_practised_at = self.last_at
+        row.updated_at = now
+
+    @classmethod
+    def of(cls, row: ConceptMastery) -> "_Aggregate":
+        return cls(total=row.total_attempts, correct=row.correct_attempts,
+                   time_sum=row.avg_time_seconds * row.total_attempts,
+                   confidence_sum=(row.avg_confidence or 0.0) * row.confidence_attempts,
+                   confidence_n=row.confidence_attempts, score=row.mastery_score, last_at=row.last_practised_at)
+
+
+def _mastery_row(session: Session, student_id: str, concept_id: str) -> ConceptMastery:
+    row = session.scalar(select(ConceptMastery).where(
+        ConceptMastery.student_id == student_id, ConceptMastery.concept_id == concept_id))
+    if row is None:
+        row = ConceptMastery(student_id=student_id, concept_id=concept_id, total_attempts=0, correct_attempts=0,
+                             avg_time_seconds=0.0, confidence_attempts=0, mastery_score=0.0)
+        session.add(row)
+    return row
+
+
+@dataclass(frozen=True)
+class Recorded:
+    attempt_id: str
+    concept_id: str
+    mastery_before: float
+    mastery_after: float
+
+
+def record_attempt(session: Session, *, student_id: str, question_id: str, answer: str, is_correct: bool,
+                   time_taken_seconds: float, confidence: int | None, now: datetime) -> Recorded:
+    """Write the attempt, update the concept's mastery row and the cached model state.
+
+    Runs in the caller's transaction; never commits.
+    """
+    c = learner.content(session)
+    attempt = QuestionAttempt(student_id=student_id, question_id=question_id, answer=answer, is_correct=is_correct,
+                              time_taken_seconds=max(0.0, float(time_taken_seconds)), confidence=confidence,
+                              timestamp=now, device_id=session.info["clock"].device if "clock" in session.info else None)
+    session.add(attempt)
+    concept_id = c.concept_of_question[question_id]
+    with learner.LOCK:
+        state = learner.student_state(session, student_id, c)
+        before = c.model.mastery(state, concept_id, now) if concept_id in state.concepts else 0.0
+        c.model.update(state, learner.response_of(attempt, c))
+        after = c.model.mastery(state, concept_id, now)
+    row = _mastery_row(session, student_id, concept_id)
+    agg = _Aggregate.of(row)
+    agg.add(correct=is_correct, seconds=attempt.time_taken_seconds, confidence=confidence, score=after, at=now)
+    agg.write(row, now)
+    session.flush()
+    return Recorded(attempt_id=attempt.id, concept_id=concept_id, mastery_before=before, mastery_after=after)
+
+
+def recompute_mastery(session: Session, *, student_id: str, concept_ids: set[str] | None = None,
+                      now: datetime) -> None:
+    """Rebuild the student's model state and mastery rows from their attempts alone.
+
+    The model state spans concepts, so the whole history is replayed; `concept_ids` limits
+    which mastery rows are rewritten (None: all the student has practised). Runs in the
+    caller's transaction (the sync worker calls it after applying a pulled page).
+    """
+    c = learner.content(session)
+    state: StudentState = c.model.new_state()
+    aggregates: dict[str, _Aggregate] = {}
+    for row in learner.attempts_in_order(session, student_id):
+        response = learner.response_of(tuple(row[:5]), c)
+        c.model.update(state, response)
+        if concept_ids is None or response.concept_id in concept_ids:
+            agg = aggregates.setdefault(response.concept_id, _Aggregate())
+            agg.add(correct=response.correct, seconds=row.time_taken_seconds, confidence=row.confidence,
+                    score=c.model.mastery(state, response.concept_id, response.at), at=row.timestamp)
+    learner.replace_state(session, student_id, state)
+    for concept_id, agg in aggregates.items():
+        agg.write(_mastery_row(session, student_id, concept_id), now)
+    session.flush()

@@ -1,0 +1,76 @@
+"""The student's plan through the services: made from the profile, ticked off, re-made after a missed day."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from desktop_app.db.database import LocalDatabase
+from desktop_app.db.models import StudentProfile, StudyPlan, SyncOperation, User
+from desktop_app.services import learner, planning
+from desktop_app.services.passwords import hash_password
+from desktop_app.services.setup import initialise
+
+TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture
+def db(data_dir):  # type: ignore[no-untyped-def]
+    database, _ = initialise(data_dir)
+    learner.forget()
+    yield database
+    database.close()
+
+
+def _student(db: LocalDatabase, *, exam_in_days: int | None, hours: float = 1.0) -> str:
+    with db.transaction() as s:
+        user = User(username="ben", password_hash=hash_password("correct horse"))
+        s.add(user)
+        s.flush()
+        exam = TODAY + timedelta(days=exam_in_days) if exam_in_days is not None else None
+        s.add(StudentProfile(user_id=user.id, exam_date=exam, available_hours_per_day=hours))
+        return user.id
+
+
+def test_no_exam_date_means_no_plan_yet_and_replan_says_why(db: LocalDatabase) -> None:
+    sid = _student(db, exam_in_days=None)
+    with db.transaction() as s:
+        assert planning.current_plan(s, student_id=sid, today=TODAY) is None
+        with pytest.raises(planning.PlanInputError, match="exam date"):
+            planning.replan(s, student_id=sid, today=TODAY)
+
+
+def test_plan_fits_the_hours_and_is_queued_for_sync(db: LocalDatabase) -> None:
+    sid = _student(db, exam_in_days=30, hours=1.5)
+    with db.transaction() as s:
+        view = planning.current_plan(s, student_id=sid, today=TODAY)
+    assert view.days[0].day == TODAY and view.days[-1].day == TODAY + timedelta(days=29)
+    assert all(sum(i.minutes for i in d.items) <= d.capacity_minutes == 90 for d in view.days)
+    assert any(i.kind == "revision" for i in view.days[-1].items)
+    with db.transaction() as s:
+        ops = s.scalars(select(SyncOperation).where(SyncOperation.table_name == "study_plans")).all()
+    assert len(ops) == 1
+
+
+def test_too_few_hours_are_stated_plainly(db: LocalDatabase) -> None:
+    sid = _student(db, exam_in_days=4, hours=0.5)
+    with db.transaction() as s:
+        view = planning.current_plan(s, student_id=sid, today=TODAY)
+    assert view.statement and "Left out" in view.statement
+
+
+def test_missed_day_moves_work_forward_and_keeps_what_was_done(db: LocalDatabase) -> None:
+    sid = _student(db, exam_in_days=20, hours=1.0)
+    with db.transaction() as s:
+        first = planning.current_plan(s, student_id=sid, today=TODAY)
+        item = first.days[0].items[0]
+        planning.mark_done(s, student_id=sid, day=TODAY, topic_id=item.topic_id, kind=item.kind, done=True)
+    # Day 2 was missed entirely; on day 3 the app re-plans by itself.
+    day3 = TODAY + timedelta(days=2)
+    with db.transaction() as s:
+        later = planning.current_plan(s, student_id=sid, today=day3)
+        stored = s.scalar(select(StudyPlan).where(StudyPlan.student_id == sid))
+    assert stored.plan["made_on"] == day3.isoformat()
+    assert later.days[0].day == TODAY and later.days[0].items[0].done  # history kept
+    assert later.days[2].day == day3 and later.days[2].items  # the rest moved onto the remaining days
