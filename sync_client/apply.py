@@ -1,0 +1,216 @@
+"""Applying pulled changes to the local database: latest wins, field by field.
+
+For each incoming field, the incoming stamp replaces the local value only when it is
+greater than the local `field_stamps[field]` (string order == stamp order; a tie means the
+same write, so nothing changes). Rows are written with bulk statements: one SELECT of the
+local stamps per table and call, one executemany INSERT and one UPDATE.
+
+Parents before children: the server's change log is compacted (a row sits at the seq of its
+*latest* change), so a question edited after an attempt on it comes later in the log than
+the attempt. A change whose parent row (a foreign key to another synced table) is neither
+stored locally nor part of the same call is *held*, not applied: the engine passes it again
+with the next page and does not move the stored cursor past it. Owners (foreign keys to
+`users`, which is not synced) get a placeholder account that cannot sign in.
+
+Contract: runs inside the caller's transaction and inside `applying_remote(session)` (the
+engine commits each page together with the new cursor), so nothing written here is queued
+again. Raises `ProtocolMismatch` for a change this client cannot read (unknown table or
+field, bad stamp); the page is then not applied.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.orm import Session
+
+from desktop_app.db.hlc import is_stamp
+from desktop_app.db.models import SYNCED_MODELS, Question, QuestionAttempt, User
+from desktop_app.db.serialize import from_wire
+from sync_client import singletons
+from sync_client.errors import SyncError
+
+UNUSABLE_PASSWORD = "!"  # no argon2 hash: a placeholder account can never sign in
+
+
+class ProtocolMismatch(SyncError):
+    """The server sent something this client does not understand (update the app)."""
+
+
+@dataclass
+class Applied:
+    """What one call changed locally, and what it had to hold back."""
+
+    inserted: int = 0
+    updated: int = 0
+    newest_stamp: str = ""
+    changed_attempts: set[str] = field(default_factory=set)  # attempt ids inserted or changed
+    held: list[dict[str, Any]] = field(default_factory=list)  # changes waiting for a parent row
+
+    @property
+    def changed(self) -> int:
+        return self.inserted + self.updated
+
+
+@cache
+def _references(model: type) -> dict[str, str]:
+    """Foreign-key columns of `model`: column -> referenced table."""
+    return {c.key: next(iter(c.foreign_keys)).column.table.name
+            for c in model.__table__.columns if c.foreign_keys}  # type: ignore[attr-defined]
+
+
+def apply_changes(session: Session, changes: Iterable[dict[str, Any]]) -> Applied:
+    """Merge `changes` (the server's pull format) into the local rows. See the module docstring."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA defer_foreign_keys = ON"))
+    parsed: list[tuple[type, dict[str, Any], dict[str, Any], dict[str, str]]] = []
+    for change in changes:
+        model = SYNCED_MODELS.get(change["table"])
+        if model is None:
+            raise ProtocolMismatch(f"the server sent rows of an unknown table {change['table']!r}; "
+                                   "please update the app")
+        fields, stamps = _incoming(model, change)
+        parsed.append((model, change, fields, stamps))
+    applied = Applied()
+    ready = _resolve_parents(session, parsed, applied)
+    by_model: dict[type, list[tuple[dict[str, Any], dict[str, Any], dict[str, str]]]] = defaultdict(list)
+    for model, change, fields, stamps in ready:
+        by_model[model].append((change, fields, stamps))
+    for model, items in by_model.items():
+        _apply_table(session, model, items, applied)
+    return applied
+
+
+def _resolve_parents(session: Session, parsed: list[Any], applied: Applied) -> list[Any]:
+    """Split off changes whose parent rows are missing; create placeholder owners."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for model, _, fields, _ in parsed:
+        for column, target in _references(model).items():
+            if fields.get(column) is not None:
+                wanted[target].add(fields[column])
+    stored = {target: _existing(session, _table(target), ids) for target, ids in wanted.items()}
+    owners = wanted.get("users", set()) - stored.get("users", set())
+    if owners:
+        session.execute(insert(User), [{"id": o, "username": f"~{o}", "password_hash": UNUSABLE_PASSWORD,
+                                        "role": "student"} for o in sorted(owners)])
+        stored["users"] |= owners
+    ready = list(parsed)
+    while True:  # a row whose parent is held is held too: repeat until nothing moves
+        in_call: dict[str, set[str]] = defaultdict(set)
+        for model, change, _, _ in ready:
+            in_call[model.__tablename__].add(change["row_id"])
+        keep = [item for item in ready
+                if all(item[2].get(c) is None or item[2][c] in stored[t] or item[2][c] in in_call[t]
+                       for c, t in _references(item[0]).items())]
+        if len(keep) == len(ready):
+            kept = {id(item) for item in keep}
+            applied.held.extend(item[1] for item in parsed if id(item) not in kept)
+            return keep
+        ready = keep
+
+
+def _table(name: str) -> Any:
+    return User.__table__ if name == "users" else SYNCED_MODELS[name].__table__  # type: ignore[attr-defined]
+
+
+def _existing(session: Session, table: Any, ids: set[str]) -> set[str]:
+    found: set[str] = set()
+    wanted = list(ids)
+    for start in range(0, len(wanted), 500):
+        found.update(session.scalars(select(table.c.id).where(table.c.id.in_(wanted[start:start + 500]))))
+    return found
+
+
+def _apply_table(session: Session, model: type, items: list[Any], applied: Applied) -> None:
+    ids = list({change["row_id"] for change, _, _ in items})
+    local: dict[str, tuple[dict[str, str], str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for row_id, stamps, hlc in session.execute(
+                select(model.id, model.field_stamps, model.hlc).where(model.id.in_(chunk))):
+            local[row_id] = (dict(stamps or {}), hlc or "")
+    inserts: dict[str, dict[str, Any]] = {}
+    updates: dict[str, dict[str, Any]] = {}
+    for change, fields, stamps in items:
+        row_id = change["row_id"]
+        newest = max(stamps.values(), default="")
+        applied.newest_stamp = max(applied.newest_stamp, newest)
+        if row_id not in local:
+            row = {"id": row_id, **fields, "field_stamps": stamps, "hlc": newest}
+            inserts[row_id] = row
+            local[row_id] = (dict(stamps), newest)
+            continue
+        current, hlc = local[row_id]
+        winners = {name: value for name, value in fields.items() if stamps[name] > current.get(name, "")}
+        if not winners:
+            continue
+        merged = {**current, **{name: stamps[name] for name in winners}}
+        new_hlc = max(hlc, *(stamps[name] for name in winners))
+        local[row_id] = (merged, new_hlc)
+        target = inserts.get(row_id)
+        if target is None:
+            target = updates.setdefault(row_id, {"id": row_id})
+        target.update(winners)
+        target["field_stamps"] = merged
+        target["hlc"] = new_hlc
+    if inserts and model.__tablename__ in singletons.SINGLETONS:
+        _fold_duplicates(session, model.__tablename__, inserts)
+    if inserts:
+        groups: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
+        for row in inserts.values():  # executemany needs one key set per statement
+            groups[frozenset(row)].append(row)
+        for group in groups.values():
+            session.execute(insert(model), group)
+        applied.inserted += len(inserts)
+    if updates:
+        session.execute(update(model), list(updates.values()))
+        applied.updated += len(updates)
+    if model is QuestionAttempt:
+        applied.changed_attempts.update(inserts)
+        applied.changed_attempts.update(updates)
+
+
+def _fold_duplicates(session: Session, table: str, inserts: dict[str, dict[str, Any]]) -> None:
+    """A pulled profile/plan whose owner already has a local one absorbs it (singletons.py)."""
+    owner = singletons.SINGLETONS[table][1]
+    found = singletons.duplicates(session, table, {i: r[owner] for i, r in inserts.items() if r.get(owner)})
+    for drop_id, keep_id in found.items():
+        inserts[keep_id].update(singletons.fold(session, table, keep=inserts[keep_id], drop_id=drop_id))
+
+
+def _incoming(model: type, change: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(Python values, stamp per field) of a change; every field gets a valid stamp."""
+    raw = dict(change.get("fields") or {})
+    stamps = {str(k): v for k, v in (change.get("stamps") or {}).items()}
+    fallback = change.get("hlc") or max(stamps.values(), default="")
+    if "deleted" not in raw and "deleted" in change:
+        raw["deleted"] = bool(change["deleted"])
+    try:
+        fields = from_wire(model, raw)
+    except ValueError as exc:
+        raise ProtocolMismatch(f"cannot read a change from the server ({exc}); please update the app") from None
+    out = {}
+    for name in fields:
+        stamp = stamps.get(name) or fallback
+        if not is_stamp(stamp):
+            raise ProtocolMismatch(f"{model.__tablename__}.{name}: bad clock stamp {stamp!r}")
+        out[name] = stamp
+    return fields, out
+
+
+def concepts_of_attempts(session: Session, attempt_ids: set[str]) -> dict[str, set[str]]:
+    """student id -> concept ids touched by these attempts (whose mastery must be recomputed)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    ids = list(attempt_ids)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(QuestionAttempt.student_id, Question.concept_id)
+            .join(Question, Question.id == QuestionAttempt.question_id)
+            .where(QuestionAttempt.id.in_(ids[start:start + 500])))
+        for student_id, concept_id in rows:
+            out[student_id].add(concept_id)
+    return dict(out)

@@ -1,0 +1,70 @@
+"""Local row counts with the server's visibility, to check a round (see /sync/summary).
+
+The server counts live (not deleted) rows the account can pull: the whole syllabus, the
+account's own rows, and for a student their class (for a teacher: their classes and the
+rows of the students in them). Counting the same set locally and comparing tells whether
+the two copies hold the same rows. Rows the server cannot have yet are left out: those
+whose insert is still queued or was rejected; a table with any other unsettled op (an
+update or a tombstone not yet acknowledged) is not compared this round.
+
+Functions take the caller's session (any thread) and never write.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop_app.db.models import SYNCED_MODELS, SchoolClass, StudentProfile, SyncOperation, User
+
+_OWNER = {name: next((c.key for c in model.__table__.columns  # type: ignore[attr-defined]
+                      if any(fk.column.table.name == "users" for fk in c.foreign_keys)), None)
+          for name, model in SYNCED_MODELS.items()}
+
+
+def _owners(session: Session, user_id: str, role: str) -> list[str]:
+    if role == "student":
+        return [user_id]
+    students = session.scalars(
+        select(StudentProfile.user_id).join(SchoolClass, SchoolClass.id == StudentProfile.class_id)
+        .where(SchoolClass.teacher_id == user_id, SchoolClass.deleted.is_(False),
+               StudentProfile.deleted.is_(False)))
+    return [user_id, *sorted(set(students))]
+
+
+def local_counts(session: Session, *, user_id: str, tables: list[str] | None = None) -> dict[str, int | None]:
+    """table -> live rows the server should also hold for `user_id`; None = not comparable now."""
+    role = session.scalar(select(User.role).where(User.id == user_id)) or "student"
+    owners = _owners(session, user_id, role)
+    unsettled = session.execute(
+        select(SyncOperation.table_name, SyncOperation.operation, SyncOperation.row_id)
+        .where(SyncOperation.status != "synced")).all()
+    skip_tables = {t for t, op, _ in unsettled if op != "insert"}
+    counts: dict[str, int | None] = {}
+    for name in tables or list(SYNCED_MODELS):
+        model = SYNCED_MODELS.get(name)
+        if model is None or name in skip_tables:
+            counts[name] = None
+            continue
+        query = select(func.count()).select_from(model).where(model.deleted.is_(False))
+        local_only = [r for t, op, r in unsettled if t == name]
+        if local_only:
+            query = query.where(model.id.not_in(local_only))
+        owner = _OWNER[name]
+        if name == "classes" and role == "student":
+            mine = select(StudentProfile.class_id).where(StudentProfile.user_id == user_id,
+                                                         StudentProfile.deleted.is_(False))
+            query = query.where(model.id.in_(mine))
+        elif owner is not None and name != "classes":
+            query = query.where(getattr(model, owner).in_(owners))
+        elif owner is not None:
+            query = query.where(getattr(model, owner) == user_id)
+        counts[name] = session.scalar(query) or 0
+    return counts
+
+
+def compare_counts(session: Session, server: dict[str, int], *, user_id: str | None) -> dict[str, tuple[int, int]]:
+    """Tables whose local count differs from the server's: table -> (local, server)."""
+    if not user_id:
+        return {}
+    local = local_counts(session, user_id=user_id, tables=list(server))
+    return {t: (n, server[t]) for t, n in local.items() if n is not None and n != server[t]}

@@ -1,0 +1,259 @@
+"""One sync round — push, pull, check — as plain Python (no Qt).
+
+Guarantees (tests/sync_client prove them against the in-memory fake and the real server):
+- An op is marked synced only after the server acknowledged it; a batch that got no answer
+  stays pending and is sent again (the server acknowledges a seen op id without applying
+  it twice), so a lost reply or a crash between push and marking duplicates nothing.
+- An op the server rejects is set aside as failed with its reason; the rest goes on.
+- Each pulled page is applied with its cursor in one local transaction: a crash re-pulls
+  at most that page, and applying a change twice equals applying it once (latest wins).
+- Pulled rows keep their stamps and are not queued again; the local clock moves past
+  every stamp received, so a later local edit wins even if this laptop's clock is behind.
+- After a round the per-table counts of the account's rows are compared with the server's;
+  rows missing locally are repaired by pulling again from cursor 0 (never by replacing a
+  database, never by asking "upload or download?").
+
+Threading and transactions: a Synchronizer runs on the thread that calls `run` (the sync
+worker's or the CLI's) and opens its own short transactions on `db`, one per batch or
+page; the caller must not hold one open. `should_stop` is checked between batches and
+pages, so stopping never interrupts a transaction. Raises the `sync_client.errors`
+exceptions the transport raises (ServerUnreachable, AuthRequired, ...) and
+`apply.ProtocolMismatch`; ops already settled stay settled.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from desktop_app.db.database import LocalDatabase
+from desktop_app.db.outbox import applying_remote
+from sync_client import outbox, reown, state
+from sync_client.apply import apply_changes, concepts_of_attempts
+from sync_client.counts import compare_counts
+from sync_client.errors import AuthRequired, OpsRejected, PayloadTooLarge, Rejection, ServerUnreachable, SyncError
+from sync_client.outbox import FailedOp
+from sync_client.transport import Transport
+
+Recompute = Callable[..., None]
+
+
+def _default_recompute(session: Any, *, student_id: str, concept_ids: set[str] | None, now: datetime) -> None:
+    from desktop_app.services.progress import recompute_mastery
+
+    recompute_mastery(session, student_id=student_id, concept_ids=concept_ids, now=now)
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    push_max_ops: int = 1000  # the server caps a push at 1000 ops (413 beyond)
+    push_max_bytes: int = 2_000_000
+    pull_page: int = 1000  # the server caps a page at 1000
+
+
+@dataclass
+class RoundResult:
+    pushed: int = 0
+    rejected: list[FailedOp] = field(default_factory=list)
+    pulled: int = 0  # local rows inserted or changed by the pull
+    held: int = 0  # changes still waiting for a parent row after the pull
+    repaired: bool = False  # counts differed and a pull from cursor 0 ran
+    mismatches: dict[str, tuple[int, int]] = field(default_factory=dict)  # table -> (local, server)
+    stopped: bool = False
+    pending: int = 0
+
+
+class Synchronizer:
+    def __init__(self, db: LocalDatabase, transport: Transport, *, token: Callable[[], str | None],
+                 config: SyncConfig = SyncConfig(), now: Callable[[], datetime] | None = None,
+                 recompute: Recompute = _default_recompute) -> None:
+        self.db = db
+        self.transport = transport
+        self._token = token
+        self.config = config
+        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._recompute = recompute
+        self._push_max_ops = config.push_max_ops
+
+    def run(self, should_stop: Callable[[], bool] = lambda: False) -> RoundResult:
+        """One full round. Returns what happened; raises as the module docstring says."""
+        result = RoundResult()
+        token = self._require_token()
+        self._recompute_stale()
+        try:
+            self._finish_reown(token, result, should_stop)
+            if not result.stopped:
+                self.push(token, result, should_stop)
+            if not result.stopped:
+                self.pull(token, result, should_stop)
+            if not result.stopped:
+                self.check(token, result, should_stop)
+            if not result.stopped:
+                with self.db.transaction() as session:
+                    state.put(session, state.LAST_SYNCED, self._now().isoformat())
+                    outbox.purge_synced(session, before=outbox.default_purge_horizon(self._now()))
+        finally:
+            self._recompute_stale()
+            with self.db.transaction() as session:
+                result.pending = outbox.pending_count(session)
+        return result
+
+    # --- push ------------------------------------------------------------------------------
+    def push(self, token: str, result: RoundResult, should_stop: Callable[[], bool]) -> None:
+        while not self._stopping(result, should_stop):
+            with self.db.transaction() as session:
+                batch = outbox.next_batch(session, max_ops=self._push_max_ops, max_bytes=self.config.push_max_bytes)
+            if not batch:
+                return
+            ids = [op["op_id"] for op in batch]
+            try:
+                reply = self.transport.push(token, device_id=self.db.device_id, ops=batch)
+            except OpsRejected as exc:
+                self._set_aside(batch, exc.rejected, result)
+                continue
+            except PayloadTooLarge as exc:
+                if len(batch) == 1:
+                    self._set_aside(batch, [Rejection(ids[0], "too_large", str(exc))], result)
+                else:
+                    self._push_max_ops = max(1, len(batch) // 2)
+                continue
+            except AuthRequired:
+                raise
+            except SyncError as exc:
+                with self.db.transaction() as session:
+                    outbox.record_failure(session, ids, str(exc))
+                raise
+            acknowledged = set(reply.acknowledged) & set(ids)
+            if not acknowledged:
+                raise SyncError("the server acknowledged none of the changes sent")
+            with self.db.transaction() as session:
+                outbox.mark_synced(session, acknowledged)
+            result.pushed += len(acknowledged)
+
+    def _set_aside(self, batch: list[dict[str, Any]], rejected: list[Rejection], result: RoundResult) -> None:
+        sent = {op["op_id"]: op for op in batch}
+        mine = [r for r in rejected if r.op_id in sent]
+        if not mine:
+            raise SyncError("the server rejected the batch without naming a change of it")
+        with self.db.transaction() as session:
+            outbox.mark_failed(session, mine)
+        for r in mine:
+            op = sent[r.op_id]
+            result.rejected.append(FailedOp(op_id=r.op_id, table=op["table"], row_id=op["row_id"],
+                                            operation=op["operation"], reason=f"{r.code}: {r.message}"))
+
+    # --- pull ------------------------------------------------------------------------------
+    def pull(self, token: str, result: RoundResult, should_stop: Callable[[], bool], *,
+             from_start: bool = False) -> None:
+        """Pull pages until the server has no more; the stored cursor never passes a held change."""
+        with self.db.transaction() as session:
+            cursor: Any = state.INITIAL_CURSOR if from_start else (state.get(session, state.CURSOR)
+                                                                   or state.INITIAL_CURSOR)
+        held: list[dict[str, Any]] = []
+        safe_cursor = cursor
+        while not self._stopping(result, should_stop):
+            page = self.transport.pull(token, after=cursor, limit=self.config.pull_page)
+            with self.db.transaction() as session:
+                with applying_remote(session):
+                    applied = apply_changes(session, held + page.changes)
+                    if applied.newest_stamp:
+                        self.db.clock.receive(applied.newest_stamp)
+                    state.add_stale_mastery(session, concepts_of_attempts(session, applied.changed_attempts))
+                    held = applied.held
+                    safe_cursor = _safe_cursor(safe_cursor, page.changes, page.next_cursor, held)
+                    state.put(session, state.CURSOR, str(safe_cursor))
+            result.pulled += applied.changed
+            cursor = page.next_cursor
+            if not page.has_more or not page.changes:
+                break
+        result.held = len(held)
+
+    # --- check -----------------------------------------------------------------------------
+    def check(self, token: str, result: RoundResult, should_stop: Callable[[], bool]) -> None:
+        """Compare per-table counts with the server; repair a shortfall by pulling from 0 once."""
+        for attempt in range(2):
+            summary = self.transport.summary(token)
+            with self.db.transaction() as session:
+                cursor = state.get(session, state.CURSOR) or state.INITIAL_CURSOR
+                user_id = state.get(session, state.USER_ID)
+            if str(summary.cursor) != cursor and summary.cursor is not None:
+                if attempt == 0:  # changes arrived since our pull (another device): fetch them first
+                    self.pull(token, result, should_stop)
+                    if result.stopped:
+                        return
+                    continue
+                return  # a busy account: compare next round
+            with self.db.transaction() as session:
+                result.mismatches = compare_counts(session, summary.counts, user_id=user_id)
+            break
+        short = {t: c for t, c in result.mismatches.items() if c[0] < c[1]}
+        if short and not result.repaired:
+            result.repaired = True
+            self.pull(token, result, should_stop, from_start=True)
+            if not result.stopped:
+                summary = self.transport.summary(token)
+                with self.db.transaction() as session:
+                    result.mismatches = compare_counts(session, summary.counts, user_id=user_id)
+
+    # --- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _stopping(result: RoundResult, should_stop: Callable[[], bool]) -> bool:
+        result.stopped = result.stopped or should_stop()
+        return result.stopped
+
+    def _require_token(self) -> str:
+        token = self._token()
+        if not token:
+            raise AuthRequired("not logged in to a sync server", code="unauthorized")
+        return token
+
+    def _finish_reown(self, token: str, result: RoundResult, should_stop: Callable[[], bool]) -> None:
+        """An offline account's first login: pull the account's rows, then move ours (reown.py)."""
+        with self.db.transaction() as session:
+            moving = reown.pending(session)
+            user_id = state.get(session, state.USER_ID)
+        if not moving or not user_id:
+            return
+        self.pull(token, result, should_stop)
+        if result.stopped:
+            return
+        self._recompute_stale()
+        with self.db.transaction() as session:
+            reown.complete(session, new_id=user_id, now=self._now(), recompute=self._recompute)
+
+    def _recompute_stale(self) -> None:
+        """Recompute mastery of concepts whose attempts were pulled (crash-safe: the list is in the db)."""
+        with self.db.transaction() as session:
+            stale = state.stale_mastery(session)
+            if not stale:
+                return
+            for student_id, concepts in stale.items():
+                self._recompute(session, student_id=student_id, concept_ids=concepts, now=self._now())
+            state.drop(session, state.MASTERY_STALE)
+
+
+def _safe_cursor(previous: Any, changes: list[dict[str, Any]], next_cursor: Any,
+                 held: list[dict[str, Any]]) -> Any:
+    """The furthest cursor that does not skip a held change (cursors are change seqs)."""
+    if not held:
+        return next_cursor
+    first_held = min(int(c["seq"]) for c in held)
+    before = [int(c["seq"]) for c in changes if int(c["seq"]) < first_held]
+    if before:
+        return max(before)
+    return previous if int(previous) < first_held else first_held - 1
+
+
+def describe(result: RoundResult) -> str:
+    """A one-line summary of a round for logs and the CLI."""
+    parts = [f"pushed {result.pushed}", f"pulled {result.pulled}", f"{result.pending} pending"]
+    if result.rejected:
+        parts.append(f"{len(result.rejected)} rejected")
+    if result.repaired:
+        parts.append("re-pulled after a count mismatch")
+    if result.held:
+        parts.append(f"{result.held} waiting for missing rows")
+    return ", ".join(parts)
+
+

@@ -1,0 +1,82 @@
+"""The client's small key/value facts in `sync_state`, and the sync token in the keyring.
+
+Keys: the server URL, the account (username, server user id, role), the pull cursor, the
+time of the last complete round, concepts whose mastery awaits a recompute. The token is
+*not* here: it lives in the OS keyring via `TokenStore` (never SQLite, never settings).
+Functions take the caller's session and never commit.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from desktop_app.credentials import SecretStore
+from desktop_app.db.models import SyncState
+
+SERVER_URL = "sync_server_url"
+USERNAME = "sync_username"
+USER_ID = "sync_user_id"
+ROLE = "sync_role"
+CURSOR = "sync_pull_cursor"
+LAST_SYNCED = "sync_last_synced_at"
+MASTERY_STALE = "sync_mastery_stale"  # {student id: [concept ids]} applied but not yet recomputed
+FALLBACK_NOTICE = "sync_secret_fallback_noticed"
+
+INITIAL_CURSOR = "0"
+SECRETS_FILENAME = "secrets.json"
+
+
+def get(session: Session, key: str) -> str | None:
+    row = session.get(SyncState, key)
+    return row.value if row is not None else None
+
+
+def put(session: Session, key: str, value: str) -> None:
+    session.merge(SyncState(key=key, value=value))
+
+
+def drop(session: Session, key: str) -> None:
+    row = session.get(SyncState, key)
+    if row is not None:
+        session.delete(row)
+
+
+def stale_mastery(session: Session) -> dict[str, set[str]]:
+    raw = get(session, MASTERY_STALE)
+    return {k: set(v) for k, v in json.loads(raw).items()} if raw else {}
+
+
+def add_stale_mastery(session: Session, touched: dict[str, set[str]]) -> None:
+    if not touched:
+        return
+    stale = stale_mastery(session)
+    for student, concepts in touched.items():
+        stale.setdefault(student, set()).update(concepts)
+    put(session, MASTERY_STALE, json.dumps({k: sorted(v) for k, v in stale.items()}))
+
+
+class TokenStore:
+    """The bearer token of one local database, in the keyring (file fallback next to the db).
+
+    The entry is named after the device id, so two data directories on one machine (two
+    "laptops" in tests, or two people) never share a token. Thread-safe as keyring is.
+    """
+
+    def __init__(self, data_dir: Path, device_id: str) -> None:
+        self._secrets = SecretStore(Path(data_dir) / SECRETS_FILENAME)
+        self._name = f"sync-token/{device_id}"
+
+    def get(self) -> str | None:
+        return self._secrets.get(self._name)
+
+    def set(self, token: str) -> None:
+        self._secrets.set(self._name, token)
+
+    def delete(self) -> None:
+        self._secrets.delete(self._name)
+
+    def fallback_in_use(self) -> bool:
+        """True when there is no OS keyring and the token sits in an owner-only file."""
+        return self._secrets.fallback_in_use()
