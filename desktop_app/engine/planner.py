@@ -85,7 +85,7 @@ def make_plan(
     capacity_of = _daily_capacity(hours_per_day, block_minutes)
     graph = checked_topic_graph(syllabus)
     for topic_id, level in mastery.items():
-        if not (math.isfinite(level) and 0.0 <= level <= 100.0):
+        if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0.0 <= level <= 100.0:
             raise EngineInputError(f"Mastery of topic {topic_id!r} is {level}; expected 0 to 100.")
 
     current = {t.id: float(mastery.get(t.id, 0.0)) for t in syllabus.topics}

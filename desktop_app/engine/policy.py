@@ -14,7 +14,7 @@ The rule (ARCHITECTURE.md, "The engine"):
    interleaving topics, which helps learning more than drilling one at a time.
 3. Spaced review: with probability `review_share`, or when nothing is left to learn, an
    unlocked concept practised before whose predicted recall fell below
-   `review_recall_threshold` is taken instead, the most forgotten first (ties by id).
+   `review_recall_threshold` is taken instead, the most forgotten first.
 4. Within the concept, the question whose predicted success is nearest
    `target_success` (hard enough to teach, easy enough to keep going), never the previous
    question and, while others remain, none of the last `avoid_last`.
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from operator import itemgetter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +51,7 @@ ChoiceKind = Literal["learn", "review", "focus", "fallback"]
 _FIT_TOLERANCE = 0.02
 # A candidate topic must be worth at least this fraction of the best one to be drawn.
 _NEAR_BEST = 0.5
+_RECALL = itemgetter(1)
 
 
 @dataclass(frozen=True)
@@ -260,43 +262,54 @@ class Policy:
         for ci in sorted(range(start, stop), key=masteries.__getitem__):
             picked = self._pick_question(decision, ci)
             if picked is not None:
-                question, p = picked
                 reason = (
                     f"{self._concepts[ci].name}: unlocked, {_percent(100.0 - masteries[ci])} "
                     f"to go, {_weight(self._topics[ti])}"
                 )
-                return self._choice(
-                    question, ci=ci, kind="learn", reason=reason, p=p, mastery=masteries[ci]
-                )
+                return self._choice(picked, ci=ci, kind="learn", reason=reason, mastery=masteries[ci])
         return None
 
     def _review(
         self, decision: _Decision, unlocked: list[bool], masteries: list[float]
     ) -> Choice | None:
         threshold = self.config.review_recall_threshold
-        recalls = decision.learner.recalls(decision.now)
-        # A heap, not a sort: usually the most forgotten concept is taken at once.
-        due = [(recall, concept_id) for concept_id, recall in recalls.items() if recall < threshold]
-        heapq.heapify(due)  # most forgotten first; ties by concept id
-        while due:
-            recall, concept_id = heapq.heappop(due)
-            ci = self._concept_index.get(concept_id)  # None: no longer in the syllabus
-            if ci is None:
-                continue
-            ti = self._concept_topic[ci]
-            if not unlocked[ti] or ci >= self._slices[ti][1]:
-                continue
-            picked = self._pick_question(decision, ci)
-            if picked is not None:
-                question, p = picked
-                reason = (
-                    f"{self._concepts[ci].name}: review due (recall {_percent(recall * 100)}), "
-                    f"{_percent(masteries[ci])} mastered, {_weight(self._topics[ti])}"
-                )
-                return self._choice(
-                    question, ci=ci, kind="review", reason=reason, p=p, mastery=masteries[ci]
-                )
+        recalls = decision.learner.recalls(decision.now).items()
+        if not recalls:
+            return None
+        # Usually the most forgotten concept is open and has a question: one C-level pass.
+        # Only if not are the others sorted (ties keep the mapping's order either way).
+        most_forgotten = min(recalls, key=_RECALL)
+        if most_forgotten[1] >= threshold:
+            return None
+        choice = self._review_choice(decision, most_forgotten, unlocked, masteries)
+        if choice is not None:
+            return choice
+        due = sorted((item for item in recalls if item[1] < threshold), key=_RECALL)
+        for item in due:
+            if item[0] != most_forgotten[0]:
+                choice = self._review_choice(decision, item, unlocked, masteries)
+                if choice is not None:
+                    return choice
         return None
+
+    def _review_choice(
+        self, decision: _Decision, due: tuple[str, float], unlocked: list[bool], masteries: list[float]
+    ) -> Choice | None:
+        concept_id, recall = due
+        ci = self._concept_index.get(concept_id)  # None: no longer in the syllabus
+        if ci is None:
+            return None
+        ti = self._concept_topic[ci]
+        if not unlocked[ti] or ci >= self._slices[ti][1]:
+            return None
+        picked = self._pick_question(decision, ci)
+        if picked is None:
+            return None
+        reason = (
+            f"{self._concepts[ci].name}: review due (recall {_percent(recall * 100)}), "
+            f"{_percent(masteries[ci])} mastered, {_weight(self._topics[ti])}"
+        )
+        return self._choice(picked, ci=ci, kind="review", reason=reason, mastery=masteries[ci])
 
     def _fallback(
         self, decision: _Decision, unlocked: list[bool], masteries: list[float]
@@ -316,15 +329,13 @@ class Policy:
         for unmet, _, ci in ranked:
             picked = self._pick_question(decision, ci)
             if picked is not None:
-                question, p = picked
                 topic = self._topics[self._concept_topic[ci]]
                 reason = (
-                    f"{self._concepts[ci].name}: nothing is unlocked yet; {topic.name} has the "
-                    f"fewest prerequisites below {_percent(self.config.mastery_threshold)} ({unmet})"
+                    f"{self._concepts[ci].name}: nothing is unlocked yet, and {topic.name} is "
+                    f"closest ({unmet} prerequisite{'' if unmet == 1 else 's'} below "
+                    f"{_percent(self.config.mastery_threshold)})"
                 )
-                return self._choice(
-                    question, ci=ci, kind="fallback", reason=reason, p=p, mastery=masteries[ci]
-                )
+                return self._choice(picked, ci=ci, kind="fallback", reason=reason, mastery=masteries[ci])
         return None
 
     def _focused(self, decision: _Decision, concept_id: str) -> Choice | None:
@@ -334,10 +345,9 @@ class Policy:
         picked = self._pick_question(decision, ci)
         if picked is None:
             return None
-        question, p = picked
         mastery = decision.learner.masteries(decision.now).get(concept_id, 0.0)
         reason = f"{self._concepts[ci].name}: your choice, {_percent(mastery)} mastered"
-        return self._choice(question, ci=ci, kind="focus", reason=reason, p=p, mastery=mastery)
+        return self._choice(picked, ci=ci, kind="focus", reason=reason, mastery=mastery)
 
     def _pick_question(self, decision: _Decision, ci: int) -> tuple[QuestionInfo, float] | None:
         """The question of concept `ci` whose predicted success is nearest the target,
@@ -371,23 +381,13 @@ class Policy:
         return self._closure
 
     def _choice(
-        self,
-        question: QuestionInfo,
-        *,
-        ci: int,
-        kind: ChoiceKind,
-        reason: str,
-        p: float,
-        mastery: float,
+        self, picked: tuple[QuestionInfo, float], *, ci: int, kind: ChoiceKind, reason: str, mastery: float
     ) -> Choice:
+        question, p = picked
+        topic_id = self._topics[self._concept_topic[ci]].id
         return Choice(
-            question_id=question.id,
-            concept_id=self._concept_ids[ci],
-            topic_id=self._topics[self._concept_topic[ci]].id,
-            kind=kind,
-            reason=reason,
-            predicted_success=p,
-            mastery=mastery,
+            question_id=question.id, concept_id=self._concept_ids[ci], topic_id=topic_id,
+            kind=kind, reason=reason, predicted_success=p, mastery=mastery,
         )
 
 

@@ -147,7 +147,8 @@ def test_replanning_after_progress_never_counts_it_twice() -> None:
     later = make_plan(maths(), mastery={"alg": 50.0}, today=TODAY + timedelta(days=1), exam_date=exam,
                       hours_per_day=2, previous=first)
     assert learning_minutes(later, since=later.made_on)["alg"] == 150  # half of 300: gap halved
-    ticked = later.with_done(day=later.days[1].day, index=0)  # and then an hour ticked off
+    assert later.days[1].items[0].topic_id == "alg"
+    ticked = later.with_done(day=later.days[1].day, index=0)  # and half an hour ticked off
     again = make_plan(maths(), mastery={"alg": 50.0}, today=TODAY + timedelta(days=2), exam_date=exam,
                       hours_per_day=2, previous=ticked)
     assert learning_minutes(again, since=TODAY + timedelta(days=2)).get("alg", 0) == 150
@@ -181,6 +182,12 @@ def test_json_round_trip_and_bad_format() -> None:
         StudyPlan.from_dict({**data, "days": [{"day": "not a date"}]})
 
 
+def test_with_done_refuses_an_unknown_item() -> None:
+    plan = make_plan(maths(), mastery={}, today=TODAY, exam_date=TODAY + timedelta(days=2), hours_per_day=1)
+    with pytest.raises(EngineInputError, match="no item 9 on 2025-03-03"):
+        plan.with_done(day=TODAY, index=9)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
@@ -193,6 +200,7 @@ def test_json_round_trip_and_bad_format() -> None:
         ({"hours_per_day": {7: 2}}, StudyTimeError, "0 \\(Monday\\) to 6"),
         ({"block_minutes": 0}, StudyTimeError, "study block"),
         ({"mastery": {"alg": 120.0}}, EngineInputError, "'alg' is 120"),
+        ({"mastery": {"alg": float("nan")}}, EngineInputError, "'alg' is nan"),
     ],
 )
 def test_bad_input_is_refused_with_a_readable_message(kwargs: dict, error: type, message: str) -> None:

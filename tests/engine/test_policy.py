@@ -101,6 +101,26 @@ def test_review_reason_when_recall_has_decayed() -> None:
     )
 
 
+def test_review_skips_forgotten_concepts_of_locked_topics() -> None:
+    # Sequences is the most forgotten but locked again (Quadratics fell below 60).
+    learner = FakeLearner(
+        levels={"simplify": 90.0, "factorise": 30.0, "nth": 70.0},
+        recall_of={"nth": 0.1, "factorise": 0.5, "simplify": 0.6},
+    )
+    policy = Policy(algebra(), PolicyConfig(review_share=1.0))
+    choice = policy.next_question(learner, now=NOW, seed=0)
+    assert choice is not None and (choice.kind, choice.concept_id) == ("review", "factorise")
+    # With Factorising's only question just asked, the next concept due comes instead.
+    base = algebra()
+    one_question = Syllabus(
+        base.topics, base.concepts,
+        tuple(q for q in base.questions if q.id not in {"factorise-1", "factorise-3"}),
+    )
+    policy = Policy(one_question, PolicyConfig(review_share=1.0))
+    choice = policy.next_question(learner, now=NOW, seed=0, recent=["factorise-5"])
+    assert choice is not None and (choice.kind, choice.concept_id) == ("review", "simplify")
+
+
 def test_review_is_served_when_nothing_is_left_to_learn() -> None:
     learner = FakeLearner(
         levels={"simplify": 100.0, "factorise": 100.0, "nth": 100.0},
@@ -126,8 +146,8 @@ def test_fallback_when_the_root_has_no_questions() -> None:
     assert choice is not None
     assert (choice.kind, choice.concept_id) == ("fallback", "factorise")
     assert choice.reason == (
-        "Factorising quadratics: nothing is unlocked yet; Quadratics has the fewest "
-        "prerequisites below 60% (1)"
+        "Factorising quadratics: nothing is unlocked yet, and Quadratics is closest "
+        "(1 prerequisite below 60%)"
     )
 
 
