@@ -1,0 +1,93 @@
+"""Starting the GUI: the QApplication, translations, theme, the window, and a clean exit."""
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop_app.credentials import SecretStore
+from desktop_app.ui import theme
+from desktop_app.ui.context import AppContext
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.preferences import APPLICATION, ORGANISATION, Preferences
+from desktop_app.ui.sync_controller import SyncController, UnavailableSyncController
+from desktop_app.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+SECRETS_FILE = "secrets.json"  # used only where the OS has no keyring (owner-only file)
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setOrganizationName(ORGANISATION)
+        QApplication.setApplicationName(APPLICATION)
+        app = QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    return app
+
+
+def install_translations(app: QApplication) -> None:
+    """Qt's own strings in the user's language; ours come from resources/translations when shipped."""
+    translator = QTranslator(app)
+    if translator.load(QLocale(), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(translator)
+
+
+def build_window(data_dir: Path, *, settings: QSettings | None = None, secrets: SecretStore | None = None,
+                 sync: SyncController | None = None, now: Callable[[], datetime] | None = None) -> MainWindow:
+    """The window with everything it needs; call `window.start()` to open the data."""
+    app = application()
+    prefs = Preferences(settings)
+    theme.apply(app, theme=prefs.theme, font_scale=prefs.font_scale)
+    runner = TaskRunner(app)
+    ctx = AppContext(runner=runner, prefs=prefs, secrets=secrets or SecretStore(Path(data_dir) / SECRETS_FILE),
+                     sync=sync or UnavailableSyncController(app))
+    if now is not None:
+        ctx.now = now
+
+    def restyle() -> None:
+        theme.apply(app, theme=prefs.theme, font_scale=prefs.font_scale)
+
+    prefs.appearance_changed.connect(restyle)
+    app.styleHints().colorSchemeChanged.connect(lambda _scheme: prefs.theme == "system" and restyle())
+    window = MainWindow(ctx, Path(data_dir))
+    runner.setParent(window)  # one runner per window; it goes when the window goes
+    if prefs.window_geometry is not None:
+        window.restoreGeometry(prefs.window_geometry)
+    else:
+        window.resize(1180, 760)
+    return window
+
+
+def _excepthook(window: MainWindow) -> Callable[[type[BaseException], BaseException, TracebackType | None], None]:
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        log.error("unexpected error", exc_info=(kind, value, tb))
+        text = "".join(traceback.format_exception_only(kind, value)).strip()
+        box = QMessageBox(QMessageBox.Icon.Critical, window.tr("Something went wrong"),
+                          window.tr("An unexpected error happened; your saved work is safe.\n\n%1").replace("%1", text),
+                          QMessageBox.StandardButton.Ok, window)
+        box.open()
+    return hook
+
+
+def run_gui(data_dir: Path) -> int:
+    """Run the desktop app on the database in `data_dir`; returns the exit code."""
+    app = application()
+    install_translations(app)
+    window = build_window(data_dir)
+    sys.excepthook = _excepthook(window)
+    window.show()
+    window.start()
+    code = app.exec()
+    window.runner.shutdown()
+    if window.runner.db is not None:
+        window.runner.db.close()
+    return code

@@ -1,0 +1,128 @@
+"""Mastery per topic as horizontal bars, painted with QPainter (no QtCharts in Essentials).
+
+Colour follows cividis, which reads the same to people with any common colour-vision
+deficiency and in greyscale; every bar also carries its number, so colour is never the
+only signal. The dashed line marks the unlock threshold.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from desktop_app.ui.icons import icon
+
+_CIVIDIS = ("#00224e", "#123570", "#3b496c", "#575d6d", "#707173", "#8a8779", "#a69d75", "#c4b56c", "#fee838")
+
+
+def cividis(value: float) -> QColor:
+    """The cividis colour of `value` in 0..1 (linear between nine stops)."""
+    v = min(max(value, 0.0), 1.0) * (len(_CIVIDIS) - 1)
+    i = min(int(v), len(_CIVIDIS) - 2)
+    a, b, t = QColor(_CIVIDIS[i]), QColor(_CIVIDIS[i + 1]), v - i
+    return QColor.fromRgbF(a.redF() + (b.redF() - a.redF()) * t, a.greenF() + (b.greenF() - a.greenF()) * t,
+                           a.blueF() + (b.blueF() - a.blueF()) * t)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float  # 0..100
+    detail: str = ""  # tooltip
+    locked: bool = False
+
+
+class MasteryChart(QWidget):
+    """Bars with a label column, the value, and an unlock threshold line."""
+
+    def __init__(self, parent: QWidget | None = None, *, threshold: float = 60.0) -> None:
+        super().__init__(parent)
+        self._bars: list[Bar] = []
+        self._threshold = threshold
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMouseTracking(True)
+        self.setAccessibleName(self.tr("Mastery per topic"))
+
+    def set_bars(self, bars: list[Bar]) -> None:
+        self._bars = list(bars)
+        self.setAccessibleDescription("; ".join(f"{b.label}: {b.value:.0f}" for b in bars))
+        self.updateGeometry()
+        self.update()
+
+    def bars(self) -> list[Bar]:
+        return list(self._bars)
+
+    def _row_height(self) -> int:
+        return int(self.fontMetrics().height() * 1.7)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(480, self._row_height() * max(len(self._bars), 1) + self.fontMetrics().height() * 2)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(260, self.sizeHint().height())
+
+    def _geometry(self) -> tuple[float, float, float]:
+        fm = self.fontMetrics()
+        label_w = min(max((fm.horizontalAdvance(b.label) for b in self._bars), default=0) + fm.height() * 1.6,
+                      self.width() * 0.42)
+        value_w = fm.horizontalAdvance("100") + fm.height()
+        return label_w, value_w, max(self.width() - label_w - value_w, 20.0)
+
+    def paintEvent(self, _event: QEvent) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pal = self.palette()
+        text, mid = pal.color(QPalette.ColorRole.WindowText), pal.color(QPalette.ColorRole.Mid)
+        fm = self.fontMetrics()
+        label_w, value_w, track_w = self._geometry()
+        row = self._row_height()
+        bar_h = fm.height() * 0.9
+        lock = icon("lock").pixmap(fm.height(), fm.height())
+        if not self._bars:
+            p.setPen(text)
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("No topics yet."))
+            return
+        for i, bar in enumerate(self._bars):
+            y = i * row
+            colour = QColor(text)
+            if bar.locked:
+                colour.setAlpha(150)
+                p.drawPixmap(QPointF(0, y + (row - fm.height()) / 2), lock)
+            p.setPen(colour)
+            name = fm.elidedText(bar.label, Qt.TextElideMode.ElideRight, int(label_w - fm.height() * 1.6))
+            p.drawText(QRectF(fm.height() * 1.3, y, label_w, row), Qt.AlignmentFlag.AlignVCenter, name)
+            track = QRectF(label_w, y + (row - bar_h) / 2, track_w, bar_h)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(pal.color(QPalette.ColorRole.AlternateBase))
+            p.drawRoundedRect(track, 3, 3)
+            filled = QRectF(track.left(), track.top(), track.width() * min(max(bar.value, 0), 100) / 100, bar_h)
+            p.setBrush(cividis(bar.value / 100))
+            p.setPen(QPen(mid, 1))
+            p.drawRoundedRect(filled, 3, 3)
+            p.setPen(text)
+            p.drawText(QRectF(label_w + track_w, y, value_w, row),
+                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, f"{bar.value:.0f}")
+        x = label_w + track_w * self._threshold / 100
+        bottom = len(self._bars) * row
+        p.setPen(QPen(text, 1, Qt.PenStyle.DashLine))
+        p.drawLine(QPointF(x, 0), QPointF(x, bottom))
+        p.setPen(text)
+        legend = self.tr("Dashed line: %1 unlocks the topics that build on this one.").replace(
+            "%1", f"{self._threshold:.0f}")
+        p.drawText(QRectF(0, bottom + fm.height() * 0.4, self.width(), fm.height() * 1.4),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   fm.elidedText(legend, Qt.TextElideMode.ElideRight, self.width()))
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
+            index = int(e.pos().y() // self._row_height())
+            if 0 <= index < len(self._bars):
+                bar = self._bars[index]
+                QToolTip.showText(e.globalPos(), f"{bar.label}: {bar.value:.0f}/100" +
+                                  (f"\n{bar.detail}" if bar.detail else ""), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)

@@ -1,0 +1,177 @@
+"""Home: the exam countdown, today's plan, mastery per topic, the weakest concepts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QVBoxLayout, QWidget,
+)
+from sqlalchemy.orm import Session
+
+from desktop_app.services import dashboard, planning
+from desktop_app.services.dashboard import HomeView
+from desktop_app.services.planning import PlanDayView, PlanView
+from desktop_app.ui.charts import Bar, MasteryChart
+from desktop_app.ui.context import AppContext
+from desktop_app.ui.plan import item_text
+from desktop_app.ui.theme import ScaledLabel, heading
+from desktop_app.ui.widgets import Card, button, scrolling
+
+
+@dataclass(frozen=True)
+class HomeData:
+    view: HomeView
+    today: PlanDayView | None
+    plan: PlanView | None
+
+
+def load_home(session: Session, *, student_id: str, ctx_now, today) -> HomeData:  # type: ignore[no-untyped-def]
+    view = dashboard.home(session, student_id=student_id, now=ctx_now)
+    plan = planning.current_plan(session, student_id=student_id, today=today) if view.exam_date else None
+    day = next((d for d in plan.days if d.day == today), None) if plan else None
+    return HomeData(view=view, today=day, plan=plan)
+
+
+class HomePage(QWidget):
+    """Signals: `practise(concept_id or None)`, `open_plan()`, `open_settings()`; `loaded()` after data shows."""
+
+    practise = Signal(object)
+    open_plan = Signal()
+    open_settings = Signal()
+    loaded = Signal()
+
+    def __init__(self, ctx: AppContext, student_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx, self._student_id = ctx, student_id
+        self.data: HomeData | None = None
+
+        self.greeting = heading(self.tr("Home"))
+        self.practise_now = button(self.tr("&Practise now"), icon_name="play", primary=True,
+                                   tooltip=self.tr("Start practice with the question that helps you most now"))
+        self.practise_now.clicked.connect(lambda: self.practise.emit(None))
+        top = QHBoxLayout()
+        top.addWidget(self.greeting, 1)
+        top.addWidget(self.practise_now, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.countdown_card = Card(self.tr("Exam"))
+        self.days = ScaledLabel(scale=2.2, bold=True)
+        self.days.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.exam_line = QLabel()
+        self.exam_line.setWordWrap(True)
+        self.answered = QLabel()
+        self.answered.setWordWrap(True)
+        self.set_exam = button(self.tr("Set exam date…"), icon_name="settings")
+        self.set_exam.clicked.connect(self.open_settings)
+        for w in (self.days, self.exam_line, self.answered, self.set_exam):
+            self.countdown_card.body.addWidget(w)
+        self.countdown_card.body.addStretch(1)
+
+        self.plan_card = Card(self.tr("Today's plan"))
+        self.plan_progress = QProgressBar()
+        self.plan_progress.setAccessibleName(self.tr("Today's plan progress"))
+        self.plan_items = QLabel()
+        self.plan_items.setWordWrap(True)
+        self.plan_items.setTextFormat(Qt.TextFormat.PlainText)
+        self.open_plan_button = button(self.tr("Open study plan"), icon_name="plan")
+        self.open_plan_button.clicked.connect(self.open_plan)
+        for w in (self.plan_progress, self.plan_items):
+            self.plan_card.body.addWidget(w)
+        self.plan_card.body.addStretch(1)
+        self.plan_card.body.addWidget(self.open_plan_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+        self.chart_card = Card(self.tr("Mastery per topic"))
+        self.chart = MasteryChart()
+        self.chart_card.body.addWidget(self.chart)
+        self.chart_card.body.addStretch(1)
+
+        self.weak_card = Card(self.tr("Weakest concepts"))
+        self.weakest = QListWidget()
+        self.weakest.setAccessibleName(self.tr("Weakest concepts"))
+        self.weakest.setToolTip(self.tr("Press Enter or double-click to practise a concept"))
+        self.weakest.itemActivated.connect(lambda item: self.practise.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.weak_empty = QLabel(self.tr("Answer a few questions and the concepts that need work appear here."))
+        self.weak_empty.setWordWrap(True)
+        self.weak_card.body.addWidget(self.weakest, 1)
+        self.weak_card.body.addWidget(self.weak_empty)
+
+        grid = QGridLayout()
+        grid.setSpacing(12)
+        grid.addWidget(self.countdown_card, 0, 0)
+        grid.addWidget(self.plan_card, 0, 1)
+        grid.addWidget(self.chart_card, 1, 0)
+        grid.addWidget(self.weak_card, 1, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(18, 14, 18, 14)
+        column.addLayout(top)
+        column.addLayout(grid)
+        column.addStretch(1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolling(content))
+        QWidget.setTabOrder(self.practise_now, self.set_exam)
+        QWidget.setTabOrder(self.set_exam, self.open_plan_button)
+        QWidget.setTabOrder(self.open_plan_button, self.weakest)
+
+    def refresh(self) -> None:
+        student, now, today = self._student_id, self._ctx.now(), self._ctx.today()
+        self._ctx.runner.write(lambda s: load_home(s, student_id=student, ctx_now=now, today=today),
+                               on_success=self.show_data)
+
+    def show_data(self, data: HomeData) -> None:
+        self.data = data
+        v = data.view
+        self.greeting.setText(self.tr("Hello, %1").replace("%1", v.student_name) if v.student_name else self.tr("Home"))
+        if v.days_left is None:
+            self.days.setText(self.tr("No exam date"))
+            self.exam_line.setText(self.tr("Set your exam date so the plan can count the days."))
+        else:
+            self.days.setText(self.tr("%n day(s) left", "", v.days_left) if v.days_left > 0 else self.tr("Exam day"))
+            when = self.locale().toString(v.exam_date, "d MMMM yyyy")  # type: ignore[arg-type]
+            self.exam_line.setText(self.tr("until %1 on %2").replace("%1", v.target_exam or self.tr("your exam"))
+                                   .replace("%2", when))
+        self.set_exam.setVisible(v.days_left is None)
+        self.answered.setText(self.tr("Today: %1 answered, %2 right · %3 in total")
+                              .replace("%1", str(v.attempts_today)).replace("%2", str(v.correct_today))
+                              .replace("%3", str(v.total_attempts)))
+        self._show_plan(data)
+        self.chart.set_bars([Bar(t.name, t.mastery or 0.0, self._topic_detail(t), locked=not t.unlocked)
+                             for t in v.topics])
+        self.weakest.clear()
+        for c in v.weakest:
+            item = QListWidgetItem(self.tr("%1 — %2 · mastery %3").replace("%1", c.name)
+                                   .replace("%2", c.topic_name).replace("%3", f"{c.mastery:.0f}"))
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
+            item.setToolTip(self.tr("%n attempt(s). Press Enter to practise.", "", c.attempts))
+            self.weakest.addItem(item)
+        self.weakest.setVisible(bool(v.weakest))
+        self.weak_empty.setVisible(not v.weakest)
+        self.loaded.emit()
+
+    def _topic_detail(self, t: dashboard.TopicNode) -> str:
+        if t.unlocked:
+            return self.tr("%n attempt(s)", "", t.attempts)
+        return self.tr("Locked. Needs: %1").replace("%1", ", ".join(f"{n} ({m:.0f})" for n, m in t.missing))
+
+    def _show_plan(self, data: HomeData) -> None:
+        day = data.today
+        if data.plan is None:
+            self.plan_progress.hide()
+            self.plan_items.setText(self.tr("No plan yet. Set your exam date and hours in Settings, "
+                                            "then make a plan.") if data.view.exam_date is None
+                                    else self.tr("No plan yet. Open the study plan to make one."))
+            return
+        if day is None or not day.items:
+            self.plan_progress.hide()
+            self.plan_items.setText(self.tr("Nothing planned for today. Rest, or practise anything you like."))
+            return
+        total = sum(i.minutes for i in day.items)
+        done = sum(i.minutes for i in day.items if i.done)
+        self.plan_progress.show()
+        self.plan_progress.setRange(0, max(total, 1))
+        self.plan_progress.setValue(done)
+        self.plan_progress.setFormat(self.tr("%1 of %2 min").replace("%1", str(done)).replace("%2", str(total)))
+        self.plan_items.setText("\n".join(("✓ " if i.done else "○ ") + item_text(self, i) for i in day.items))

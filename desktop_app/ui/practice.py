@@ -1,0 +1,382 @@
+"""Practice: one question at a time, answered by mouse or keyboard alone, then feedback.
+
+Keys: 1-9 or A-I pick an option, T/F answer true/false, Enter submits, Enter again goes
+on. The attempt is committed by the worker before the feedback appears; a malformed
+number shows its problem next to the field and records nothing.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QSlider, QVBoxLayout, QWidget,
+)
+
+from desktop_app.services import practice
+from desktop_app.services.answers import AnswerFormatError
+from desktop_app.services.practice import Feedback, NextQuestion
+from desktop_app.ui.context import AppContext
+from desktop_app.ui.icons import icon
+from desktop_app.ui.theme import ScaledLabel, heading
+from desktop_app.ui.widgets import Card, FieldError, Notice, button, scrolling
+
+LETTERS = "ABCDEFGHI"
+
+
+class PracticePage(QWidget):
+    """Signals: `question_shown()`, `feedback_shown()`, `answered()` (after a committed attempt)."""
+
+    question_shown = Signal()
+    feedback_shown = Signal()
+    answered = Signal()
+
+    def __init__(self, ctx: AppContext, student_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx, self._student_id = ctx, student_id
+        self.current: NextQuestion | None = None
+        self.upcoming: NextQuestion | None = None
+        self.feedback: Feedback | None = None
+        self._focus: tuple[str, str] | None = None  # (concept id, name)
+        self._shown = 0
+        self._want_next = False
+        self._busy = False
+
+        self.title = heading(self.tr("Practice"))
+        self.focus_label = QLabel()
+        self.clear_focus = button(self.tr("Any concept"), tooltip=self.tr("Stop focusing on one concept"))
+        self.clear_focus.clicked.connect(lambda: self.start(None))
+        self.timer_icon = QLabel()
+        self.timer_label = ScaledLabel(scale=1.1, bold=True)
+        self.timer_label.setAccessibleName(self.tr("Time on this question"))
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.focus_label)
+        header.addWidget(self.clear_focus)
+        header.addSpacing(12)
+        header.addWidget(self.timer_icon)
+        header.addWidget(self.timer_label)
+
+        self.card = Card()
+        self.where = QLabel()
+        self.where.setWordWrap(True)
+        self.text = ScaledLabel(scale=1.2)
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.why = QLabel()
+        self.why.setWordWrap(True)
+        self.why.setEnabled(False)  # drawn dim: secondary information
+        self.answer_box = QVBoxLayout()
+        self.choices = QButtonGroup(self)
+        self.choices.setExclusive(True)
+        self.number = QLineEdit()
+        self.number.setAccessibleName(self.tr("Your answer"))
+        self.number.setPlaceholderText(self.tr("a number, e.g. 3.5, 3,5 or 7/2"))
+        self.number_error = FieldError(self.number)
+        self.choice_error = QLabel()
+        self.choice_error.setProperty("role", "error")
+        self.choice_error.hide()
+        for w in (self.where, self.text, self.why):
+            self.card.body.addWidget(w)
+        self.card.body.addSpacing(6)
+        self.card.body.addLayout(self.answer_box)
+        self.card.body.addWidget(self.number)
+        self.card.body.addWidget(self.number_error)
+        self.card.body.addWidget(self.choice_error)
+
+        self.confidence = QSlider(Qt.Orientation.Horizontal)
+        self.confidence.setRange(0, 5)
+        self.confidence.setPageStep(1)
+        self.confidence.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.confidence.setAccessibleName(self.tr("How sure are you? 0 means not set"))
+        self.confidence.setToolTip(self.tr("Optional: how sure you are, from 1 (guessing) to 5 (certain)"))
+        self.confidence_value = QLabel()
+        self.confidence.valueChanged.connect(self._confidence_changed)
+        sure = QHBoxLayout()
+        sure_label = QLabel(self.tr("How &sure are you?"))
+        sure_label.setBuddy(self.confidence)
+        sure.addWidget(sure_label)
+        sure.addWidget(self.confidence, 1)
+        sure.addWidget(self.confidence_value)
+        self.card.body.addLayout(sure)
+
+        self.submit = button(self.tr("Submit (Enter)"), icon_name="correct", primary=True)
+        self.submit.clicked.connect(self.submit_answer)
+        self.skip = button(self.tr("Skip"), tooltip=self.tr("Show another question; nothing is recorded"))
+        self.skip.clicked.connect(self.skip_question)
+        row = QHBoxLayout()
+        row.addWidget(self.skip)
+        row.addStretch(1)
+        row.addWidget(self.submit)
+        self.card.body.addLayout(row)
+
+        self.result = QFrame()
+        self.result.setObjectName("feedback")
+        fb = QVBoxLayout(self.result)
+        fb.setContentsMargins(14, 12, 14, 12)
+        verdict_row = QHBoxLayout()
+        self.verdict_icon = QLabel()
+        self.verdict = heading("", level=2)
+        verdict_row.addWidget(self.verdict_icon)
+        verdict_row.addWidget(self.verdict, 1)
+        self.correct_answer = QLabel()
+        self.correct_answer.setWordWrap(True)
+        self.explanation = QLabel()
+        self.explanation.setWordWrap(True)
+        self.explanation.setTextFormat(Qt.TextFormat.PlainText)
+        self.explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.mastery = QLabel()
+        self.mastery.setWordWrap(True)
+        self.up_next = QLabel()
+        self.up_next.setWordWrap(True)
+        self.next_button = button(self.tr("Next question (Enter)"), icon_name="next", primary=True)
+        self.next_button.clicked.connect(self.go_next)
+        fb.addLayout(verdict_row)
+        for w in (self.correct_answer, self.explanation, self.mastery, self.up_next):
+            fb.addWidget(w)
+        fb.addWidget(self.next_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.result.hide()
+
+        self.empty = Notice(self.tr("There are no questions to practise yet. Import a question bank in Syllabus."))
+        self.empty.hide()
+
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(18, 14, 18, 14)
+        column.addLayout(header)
+        column.addWidget(self.empty)
+        column.addWidget(self.card)
+        column.addWidget(self.result)
+        column.addStretch(1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolling(content))
+
+        self._elapsed = QElapsedTimer()
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._show_time)
+        size = self.fontMetrics().height()
+        self.timer_icon.setPixmap(icon("timer").pixmap(size, size))
+        self._confidence_changed(0)
+        self._set_focus_label()
+
+    # --- flow ---------------------------------------------------------------------------
+
+    def start(self, focus: tuple[str, str] | None = None) -> None:
+        """Fetch a question (optionally on one concept: (concept id, name))."""
+        self._focus = focus
+        self._set_focus_label()
+        self.upcoming = None
+        self._fetch(previous=self.current.question.id if self.current else None, show=True)
+
+    def ensure_question(self) -> None:
+        """Called when the screen is opened: keep the question on screen, or fetch one."""
+        if self.current is None and not self._busy:
+            self.start(self._focus)
+        else:
+            self._focus_answer()
+
+    def _fetch(self, *, previous: str | None, show: bool) -> None:
+        student, now, seed = self._student_id, self._ctx.now(), self._shown
+        focus = self._focus[0] if self._focus else None
+        self._want_next = show
+        self._busy = show
+        self._ctx.runner.query(
+            lambda s: practice.next_question(s, student_id=student, now=now, previous_question_id=previous,
+                                             focus_concept_id=focus, seed=seed),
+            on_success=self._fetched)
+
+    def _fetched(self, nxt: NextQuestion | None) -> None:
+        self.upcoming = nxt
+        if self.feedback is not None and nxt is not None:
+            self.up_next.setText(self.tr("Up next: %1 — %2").replace("%1", nxt.question.concept_name)
+                                 .replace("%2", nxt.reason))
+        if self._want_next:
+            self._show_question(nxt)
+
+    def go_next(self) -> None:
+        if self.upcoming is not None:
+            self._show_question(self.upcoming)
+        else:
+            self._want_next = True  # shows as soon as the fetch returns
+
+    def skip_question(self) -> None:
+        if self.current is not None and not self._busy:
+            self._fetch(previous=self.current.question.id, show=True)
+
+    def _show_question(self, nxt: NextQuestion | None) -> None:
+        self._want_next = self._busy = False
+        self.feedback, self.upcoming = None, None
+        self.result.hide()
+        self.current = nxt
+        self.empty.setVisible(nxt is None)
+        self.card.setVisible(nxt is not None)
+        if nxt is None:
+            self._tick.stop()
+            self.timer_label.clear()
+            self.question_shown.emit()
+            return
+        self._shown += 1
+        q = nxt.question
+        self.where.setText(self.tr("%1 › %2 · difficulty %3 of 5").replace("%1", q.topic_name)
+                           .replace("%2", q.concept_name).replace("%3", str(q.difficulty)))
+        self.text.setText(q.text)
+        self.text.setAccessibleName(q.text)
+        self.why.setText(self.tr("Why this question: %1").replace("%1", nxt.reason))
+        self._build_answers(q.type, q.options)
+        self.confidence.setValue(0)
+        self.number_error.show_message(None)
+        self.choice_error.hide()
+        self._set_inputs_enabled(True)
+        self._elapsed.start()
+        self._tick.start()
+        self._show_time()
+        self._focus_answer()
+        self.question_shown.emit()
+
+    def _build_answers(self, kind: str, options: list[str] | None) -> None:
+        for b in self.choices.buttons():
+            self.choices.removeButton(b)
+            b.deleteLater()
+        self.number.clear()
+        self.number.setVisible(kind == "numerical")
+        if kind == "mcq":
+            labels = [(f"{LETTERS[i]}. {text}", text, self.tr("Key %1 or %2").replace("%1", str(i + 1))
+                       .replace("%2", LETTERS[i])) for i, text in enumerate(options or [])]
+        elif kind == "true_false":
+            labels = [(self.tr("True"), "true", self.tr("Key T")), (self.tr("False"), "false", self.tr("Key F"))]
+        else:
+            labels = []
+        previous: QWidget | None = None
+        for i, (label, value, tip) in enumerate(labels):
+            radio = QRadioButton(label)
+            radio.setProperty("answer", value)
+            radio.setToolTip(tip)
+            self.choices.addButton(radio, i)
+            self.answer_box.addWidget(radio)
+            radio.setVisible(self.card.isVisible())  # now, not deferred: it is about to take the focus
+            if previous is not None:
+                QWidget.setTabOrder(previous, radio)
+            previous = radio
+
+    def _focus_answer(self) -> None:
+        if self.feedback is not None:
+            self.next_button.setFocus()
+        elif self.number.isVisible():
+            self.number.setFocus()
+        elif self.choices.buttons():
+            (self.choices.checkedButton() or self.choices.buttons()[0]).setFocus()
+
+    def _answer(self) -> str | None:
+        if self.current is None:
+            return None
+        if self.current.question.type == "numerical":
+            return self.number.text()
+        checked = self.choices.checkedButton()
+        return str(checked.property("answer")) if checked else None
+
+    def submit_answer(self) -> None:
+        if self.current is None or self.feedback is not None or self._busy:
+            return
+        answer = self._answer()
+        if answer is None:
+            self.choice_error.setText(self.tr("Choose an answer first."))
+            self.choice_error.show()
+            return
+        self.number_error.show_message(None)
+        self.choice_error.hide()
+        seconds = self._elapsed.elapsed() / 1000.0
+        confidence = self.confidence.value() or None
+        student, question_id, now = self._student_id, self.current.question.id, self._ctx.now()
+        self._busy = True
+        self._set_inputs_enabled(False)
+        self._ctx.runner.write(
+            lambda s: practice.submit_answer(s, student_id=student, question_id=question_id, answer=answer,
+                                             time_taken_seconds=seconds, confidence=confidence, now=now),
+            on_success=self._show_feedback, on_failure=self._submit_failed)
+
+    def _submit_failed(self, exc: Exception) -> None:
+        self._busy = False
+        self._set_inputs_enabled(True)
+        if not isinstance(exc, AnswerFormatError):
+            raise exc
+        from PySide6.QtCore import QCoreApplication
+
+        message = QCoreApplication.translate("answers", str(exc))
+        if self.number.isVisible():
+            self.number_error.show_message(message)
+            self.number.selectAll()
+            self.number.setFocus()
+        else:
+            self.choice_error.setText(message)
+            self.choice_error.show()
+
+    def _show_feedback(self, fb: Feedback) -> None:
+        self._busy = False
+        self._tick.stop()
+        self.feedback = fb
+        self.result.setProperty("correct", "true" if fb.is_correct else "false")
+        self.result.style().unpolish(self.result)
+        self.result.style().polish(self.result)
+        size = self.verdict.fontMetrics().height()
+        self.verdict_icon.setPixmap(icon("correct" if fb.is_correct else "wrong").pixmap(size, size))
+        self.verdict.setText(self.tr("Correct!") if fb.is_correct else self.tr("Not quite."))
+        self.correct_answer.setText(self.tr("Correct answer: %1").replace("%1", fb.correct_answer))
+        self.explanation.setText(fb.explanation)
+        self.explanation.setVisible(bool(fb.explanation))
+        change = fb.mastery_after - fb.mastery_before
+        self.mastery.setText(self.tr("Mastery of %1: %2 → %3 (%4)").replace("%1", fb.concept_name)
+                             .replace("%2", f"{fb.mastery_before:.0f}").replace("%3", f"{fb.mastery_after:.0f}")
+                             .replace("%4", f"{change:+.0f}"))
+        self.up_next.setText(self.tr("Choosing the next question…"))
+        self.result.show()
+        self.next_button.setFocus()
+        self.answered.emit()
+        self.feedback_shown.emit()
+        self._fetch(previous=self.current.question.id if self.current else None, show=False)
+
+    # --- keyboard -----------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        key, text = event.key(), event.text().upper()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.go_next() if self.feedback is not None else self.submit_answer()
+            return
+        if self.current is not None and self.feedback is None and not self._busy:
+            buttons = self.choices.buttons()
+            index = None
+            if self.current.question.type == "true_false" and text in ("T", "F"):
+                index = 0 if text == "T" else 1
+            elif self.current.question.type == "mcq" and text:
+                if text.isdigit() and 1 <= int(text) <= len(buttons):
+                    index = int(text) - 1
+                elif text in LETTERS[:len(buttons)]:
+                    index = LETTERS.index(text)
+            if index is not None:
+                buttons[index].setChecked(True)
+                buttons[index].setFocus()
+                self.choice_error.hide()
+                return
+        super().keyPressEvent(event)
+
+    # --- small helpers ------------------------------------------------------------------
+
+    def _set_inputs_enabled(self, enabled: bool) -> None:
+        for w in (*self.choices.buttons(), self.number, self.confidence, self.submit, self.skip):
+            w.setEnabled(enabled)
+
+    def _show_time(self) -> None:
+        seconds = int(self._elapsed.elapsed() / 1000) if self._elapsed.isValid() else 0
+        self.timer_label.setText(f"{seconds // 60}:{seconds % 60:02d}")
+
+    def _confidence_changed(self, value: int) -> None:
+        names = {0: self.tr("not set"), 1: self.tr("1 · guessing"), 2: self.tr("2 · unsure"),
+                 3: self.tr("3 · fairly sure"), 4: self.tr("4 · sure"), 5: self.tr("5 · certain")}
+        self.confidence_value.setText(names[value])
+        self.confidence.setAccessibleDescription(names[value])
+
+    def _set_focus_label(self) -> None:
+        self.focus_label.setText(self.tr("Focus: %1").replace("%1", self._focus[1]) if self._focus else "")
+        self.focus_label.setVisible(self._focus is not None)
+        self.clear_focus.setVisible(self._focus is not None)

@@ -1,0 +1,82 @@
+"""What the GUI needs from sync, as an interface; issue 6 (sync_client) implements it.
+
+The Settings screen and the status bar talk only to a `SyncController`. Until a real
+worker exists the app uses `UnavailableSyncController`, which says so plainly instead of
+pretending: `available` is False and every action reports "not available yet".
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from PySide6.QtCore import QObject, Signal
+
+
+class SyncPhase(enum.Enum):
+    NOT_SIGNED_IN = "not_signed_in"  # no server account configured on this laptop
+    OFFLINE = "offline"  # signed in, server unreachable
+    SYNCING = "syncing"
+    SYNCED = "synced"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    phase: SyncPhase
+    pending: int = 0  # local changes not yet accepted by the server
+    last_synced: datetime | None = None
+    message: str | None = None  # ERROR: what went wrong, in words for the user
+
+
+class SyncController(QObject):
+    """The GUI's handle on sync. Methods return at once; outcomes arrive as signals on the
+    GUI thread. Implementations run network work off the GUI thread.
+
+    Signals:
+      status_changed(SyncStatus)  - drives the status bar.
+      signed_in_changed(bool)     - after sign_in/sign_out succeed.
+      action_failed(str)          - a sign-in or sync attempt failed; the text is for the user.
+    """
+
+    status_changed = Signal(object)
+    signed_in_changed = Signal(bool)
+    action_failed = Signal(str)
+
+    @property
+    def available(self) -> bool:
+        raise NotImplementedError
+
+    @property
+    def signed_in(self) -> bool:
+        raise NotImplementedError
+
+    def sign_in(self, *, server_url: str, username: str, password: str) -> None:
+        raise NotImplementedError
+
+    def sign_out(self) -> None:
+        raise NotImplementedError
+
+    def sync_now(self) -> None:
+        raise NotImplementedError
+
+
+class UnavailableSyncController(SyncController):
+    """This build has no sync: every action reports that honestly."""
+
+    @property
+    def available(self) -> bool:
+        return False
+
+    @property
+    def signed_in(self) -> bool:
+        return False
+
+    def sign_in(self, *, server_url: str, username: str, password: str) -> None:
+        self.action_failed.emit(self.tr("Sync is not available yet in this version."))
+
+    def sign_out(self) -> None:
+        self.action_failed.emit(self.tr("Sync is not available yet in this version."))
+
+    def sync_now(self) -> None:
+        self.action_failed.emit(self.tr("Sync is not available yet in this version."))

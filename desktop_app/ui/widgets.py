@@ -1,0 +1,96 @@
+"""Small building blocks shared by the screens."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+)
+
+from desktop_app.ui.icons import icon
+
+
+class FieldError(QLabel):
+    """A validation message shown right under its field; hidden while empty.
+
+    It also becomes the field's accessible description, so a screen reader reads it."""
+
+    def __init__(self, field: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._field = field
+        self.setProperty("role", "error")
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hide()
+
+    def show_message(self, message: str | None) -> None:
+        self.setText(message or "")
+        self.setVisible(bool(message))
+        self._field.setAccessibleDescription(message or "")
+
+
+def button(text: str, *, icon_name: str | None = None, tooltip: str | None = None,
+           primary: bool = False, parent: QWidget | None = None) -> QPushButton:
+    """A push button that Enter activates when it has focus (pages are not dialogs)."""
+    b = QPushButton(text, parent)
+    if icon_name:
+        b.setIcon(icon(icon_name))
+    if tooltip:
+        b.setToolTip(tooltip)
+    b.setAutoDefault(True)
+    if primary:
+        b.setDefault(False)
+        font = b.font()
+        font.setBold(True)
+        b.setFont(font)
+    return b
+
+
+class Card(QFrame):
+    """A framed section with an optional heading."""
+
+    def __init__(self, title: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from desktop_app.ui.theme import heading
+
+        self.setObjectName("card")
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(14, 12, 14, 12)
+        self.body.setSpacing(8)
+        if title:
+            self.title = heading(title, level=2)
+            self.body.addWidget(self.title)
+
+
+class Notice(QFrame):
+    """A highlighted sentence (the planner's statement, empty states)."""
+
+    def __init__(self, text: str = "", *, icon_name: str = "info", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("notice")
+        from PySide6.QtWidgets import QHBoxLayout
+
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 8, 10, 8)
+        self._icon = QLabel(self)
+        size = self.fontMetrics().height() + 4
+        self._icon.setPixmap(icon(icon_name).pixmap(size, size))
+        self._icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.label = QLabel(text, self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        row.addWidget(self._icon)
+        row.addWidget(self.label, 1)
+
+    def set_text(self, text: str) -> None:
+        self.label.setText(text)
+
+
+def scrolling(content: QWidget) -> QScrollArea:
+    """Wrap a screen so a narrow or short window scrolls instead of clipping."""
+    area = QScrollArea()
+    area.setWidget(content)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area

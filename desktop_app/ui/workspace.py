@@ -1,0 +1,98 @@
+"""The signed-in window content: a navigation list and one screen per module."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QStackedWidget, QWidget
+
+from desktop_app.services.accounts import Account
+from desktop_app.ui.context import AppContext
+from desktop_app.ui.home import HomePage
+from desktop_app.ui.icons import icon
+from desktop_app.ui.plan import PlanPage
+from desktop_app.ui.practice import PracticePage
+from desktop_app.ui.settings import SettingsPage
+from desktop_app.ui.syllabus import SyllabusPage
+
+HOME, PRACTICE, PLAN, SYLLABUS, SETTINGS = range(5)
+
+
+class Workspace(QWidget):
+    """Signals: `sign_out()`."""
+
+    sign_out = Signal()
+
+    def __init__(self, ctx: AppContext, account: Account, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.account = account
+        self.home = HomePage(ctx, account.id)
+        self.practice = PracticePage(ctx, account.id)
+        self.plan = PlanPage(ctx, account.id)
+        self.syllabus = SyllabusPage(ctx, account.id)
+        self.settings = SettingsPage(ctx, account)
+        self.pages = QStackedWidget()
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName(self.tr("Sections"))
+        self.nav.setIconSize(QSize(22, 22))
+        entries = ((self.home, self.tr("Home"), "home"), (self.practice, self.tr("Practice"), "practice"),
+                   (self.plan, self.tr("Study plan"), "plan"), (self.syllabus, self.tr("Syllabus"), "syllabus"),
+                   (self.settings, self.tr("Settings"), "settings"))
+        for number, (page, label, icon_name) in enumerate(entries, start=1):
+            self.pages.addWidget(page)
+            item = QListWidgetItem(icon(icon_name), label)
+            item.setToolTip(self.tr("%1 (Ctrl+%2)").replace("%1", label).replace("%2", str(number)))
+            self.nav.addItem(item)
+            for modifier in ("Ctrl", "Alt"):
+                shortcut = QShortcut(QKeySequence(f"{modifier}+{number}"), self)
+                shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+                shortcut.activated.connect(lambda i=number - 1: self.go(i, focus_page=True))
+        width = max(self.nav.sizeHintForColumn(0), 120) + 28
+        self.nav.setFixedWidth(width)
+        self.nav.currentRowChanged.connect(self._show)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.pages, 1)
+
+        self.home.practise.connect(self._practise_from_home)
+        self.home.open_plan.connect(lambda: self.go(PLAN))
+        self.home.open_settings.connect(lambda: self.go(SETTINGS))
+        self.plan.open_settings.connect(lambda: self.go(SETTINGS))
+        self.syllabus.practise.connect(self.practise_concept)
+        self.settings.sign_out.connect(self.sign_out)
+        QWidget.setTabOrder(self.nav, self.pages)
+
+    def start(self) -> None:
+        self.nav.setCurrentRow(HOME)
+        self._show(HOME)
+
+    def go(self, index: int, *, focus_page: bool = False) -> None:
+        if self.nav.currentRow() != index:
+            self.nav.setCurrentRow(index)
+        if focus_page:
+            self.pages.currentWidget().setFocus()
+            self.pages.currentWidget().focusNextChild()
+
+    def _show(self, index: int) -> None:
+        self.pages.setCurrentIndex(index)
+        page = self.pages.widget(index)
+        if page is self.practice:
+            self.practice.ensure_question()
+        elif hasattr(page, "refresh"):
+            page.refresh()
+
+    def _practise_from_home(self, concept_id: str | None) -> None:
+        if concept_id is None:
+            self.practice.start(None)
+            self.go(PRACTICE)
+            return
+        name = next((c.name for c in (self.home.data.view.weakest if self.home.data else []) if c.id == concept_id),
+                    "")
+        self.practise_concept((concept_id, name))
+
+    def practise_concept(self, focus: tuple[str, str]) -> None:
+        self.practice.start(focus)
+        self.go(PRACTICE)
