@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
 
     def _sign_out(self) -> None:
         account, store, device = self.account, self.ctx.secrets, self.ctx.device_id
+        self.pages.setCurrentWidget(self.loading)
         if self.workspace is not None:
             self.pages.removeWidget(self.workspace)
             self.workspace.deleteLater()
