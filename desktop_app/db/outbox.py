@@ -21,7 +21,7 @@ from desktop_app.db.base import SyncedMixin
 from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.ids import new_id
 from desktop_app.db.models import SYNCED_MODELS
-from desktop_app.db.models.sync import SyncOperation
+from desktop_app.db.models.sync import SyncOperation, SyncState
 from desktop_app.db.serialize import content_fields, row_to_wire
 
 CLOCK_KEY = "clock"
@@ -68,8 +68,24 @@ def _changed_fields(row: Any) -> list[str]:
     return [name for name in content_fields(type(row)) if state.attrs[name].history.has_changes()]
 
 
+CONTENT_VERSION_KEY = "content_version"
+_CONTENT_TABLES = frozenset({"topics", "topic_prerequisites", "concepts", "questions"})
+
+
+def _bump_content_version(session: Session) -> None:
+    """Mark the syllabus as changed (local import or pull), so caches built on it are rebuilt."""
+    touched = (*session.new, *session.dirty, *session.deleted)
+    if any(getattr(row, "__tablename__", None) in _CONTENT_TABLES for row in touched):
+        row = session.get(SyncState, CONTENT_VERSION_KEY)
+        if row is None:
+            session.add(SyncState(key=CONTENT_VERSION_KEY, value=new_id()))
+        else:
+            row.value = new_id()
+
+
 @event.listens_for(LocalSession, "before_flush")
 def _stamp_and_enqueue(session: Session, _ctx: Any, _instances: Any) -> None:
+    _bump_content_version(session)
     if session.info.get(_REMOTE_KEY):
         return
     clock: HybridLogicalClock = session.info[CLOCK_KEY]

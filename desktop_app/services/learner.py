@@ -13,13 +13,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.engine.mastery import MasteryModel, ModelParams, Response, StudentState
+from desktop_app.engine.model_learner import ModelLearner
 from desktop_app.engine.policy import Policy
 from desktop_app.engine.syllabus import ConceptInfo, QuestionInfo, Syllabus, TopicInfo
-from desktop_app.db.models import Concept, Question, QuestionAttempt, Topic, TopicPrerequisite
+from desktop_app.db.models import Concept, Question, QuestionAttempt, SyncState, Topic, TopicPrerequisite
+from desktop_app.db.outbox import CONTENT_VERSION_KEY
 
 LOCK = threading.RLock()
 
@@ -37,7 +39,7 @@ class Content:
 
 
 _content: dict[str, Content] = {}
-_states: dict[tuple[str, str], StudentState] = {}
+_learners: dict[tuple[str, str], ModelLearner] = {}
 
 
 def _db_key(session: Session) -> str:
@@ -45,10 +47,8 @@ def _db_key(session: Session) -> str:
 
 
 def _fingerprint(session: Session) -> tuple:
-    parts = []
-    for model in (Topic, TopicPrerequisite, Concept, Question):
-        parts.append(tuple(session.execute(select(func.count(), func.max(model.hlc)).select_from(model)).one()))
-    return tuple(parts)
+    """Changes whenever the syllabus does (the outbox hook renews it on every content write)."""
+    return (session.scalar(select(SyncState.value).where(SyncState.key == CONTENT_VERSION_KEY)),)
 
 
 def content(session: Session) -> Content:
@@ -122,26 +122,28 @@ def attempts_in_order(session: Session, student_id: str):  # type: ignore[no-unt
         .order_by(QuestionAttempt.timestamp, QuestionAttempt.id)).all()
 
 
-def student_state(session: Session, student_id: str, c: Content) -> StudentState:
-    """The student's model state (replayed from attempts on first use in this process)."""
+def student(session: Session, student_id: str, c: Content) -> ModelLearner:
+    """The student's model state behind the policy's view, replayed from the attempts on
+    first use in this process (or after the content changed). Hold LOCK while using it."""
     key = (_db_key(session), student_id)
     with LOCK:
-        state = _states.get(key)
-        if state is not None:
-            return state
+        cached = _learners.get(key)
+        if cached is not None and cached.model is c.model:
+            return cached
     state = c.model.new_state()
     for row in attempts_in_order(session, student_id):
         c.model.update(state, response_of(tuple(row[:5]), c))
     with LOCK:
-        return _states.setdefault(key, state)
+        _learners[key] = ModelLearner(c.model, state)
+        return _learners[key]
 
 
-def replace_state(session: Session, student_id: str, state: StudentState) -> None:
+def replace_state(session: Session, student_id: str, c: Content, state: StudentState) -> None:
     with LOCK:
-        _states[(_db_key(session), student_id)] = state
+        _learners[(_db_key(session), student_id)] = ModelLearner(c.model, state)
 
 
 def forget() -> None:
     with LOCK:
         _content.clear()
-        _states.clear()
+        _learners.clear()

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import Concept, Question, QuestionAttempt, Topic
-from desktop_app.engine.model_learner import ModelLearner
 from desktop_app.services import learner
 from desktop_app.services.answers import grade
 from desktop_app.services.progress import record_attempt
@@ -78,8 +77,7 @@ def next_question(session: Session, *, student_id: str, now: datetime, previous_
     if previous_question_id and (not recent or recent[-1] != previous_question_id):
         recent.append(previous_question_id)
     with learner.LOCK:
-        state = learner.student_state(session, student_id, c)
-        choice = c.policy.next_question(ModelLearner(c.model, state), now=now, seed=seed, recent=recent,
+        choice = c.policy.next_question(learner.student(session, student_id, c), now=now, seed=seed, recent=recent,
                                         focus_concept_id=focus_concept_id)
     if choice is None:
         return None

@@ -90,9 +90,10 @@ def record_attempt(session: Session, *, student_id: str, question_id: str, answe
     session.add(attempt)
     concept_id = c.concept_of_question[question_id]
     with learner.LOCK:
-        state = learner.student_state(session, student_id, c)
+        student = learner.student(session, student_id, c)
+        state = student.state
         before = c.model.mastery(state, concept_id, now) if concept_id in state.concepts else 0.0
-        c.model.update(state, learner.response_of(attempt, c))
+        student.update(learner.response_of(attempt, c))
         after = c.model.mastery(state, concept_id, now)
     row = _mastery_row(session, student_id, concept_id)
     agg = _Aggregate.of(row)
@@ -120,7 +121,7 @@ def recompute_mastery(session: Session, *, student_id: str, concept_ids: set[str
             agg = aggregates.setdefault(response.concept_id, _Aggregate())
             agg.add(correct=response.correct, seconds=row.time_taken_seconds, confidence=row.confidence,
                     score=c.model.mastery(state, response.concept_id, response.at), at=row.timestamp)
-    learner.replace_state(session, student_id, state)
+    learner.replace_state(session, student_id, c, state)
     for concept_id, agg in aggregates.items():
         agg.write(_mastery_row(session, student_id, concept_id), now)
     session.flush()
