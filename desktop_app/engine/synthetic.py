@@ -85,7 +85,7 @@ def seconds_since_epoch(moment: datetime) -> float:
 @dataclass
 class SyntheticLearner:
     """A stand-in for the real mastery model with the shape the policy expects
-    (`policy.LearnerView`): fixed mastery per concept, exponential forgetting since the
+    (`learner_view.LearnerView`): fixed mastery per concept, exponential forgetting since the
     last practice, and a logistic chance of success against question difficulty.
     Concepts absent from `levels` are at 0; those absent from `last_seen` were never
     practised.
