@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON_FOR_VENV ?= $(shell command -v python3.11 || command -v python3)
 
-.PHONY: run test setup screenshots bench package clean
+.PHONY: run test setup screenshots bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_FOR_VENV) -m venv $(VENV)
@@ -23,8 +23,15 @@ run: setup
 test: setup
 	QT_QPA_PLATFORM=offscreen tests/tools/with_postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
+## Render every screen under Xvfb into docs/screenshots/ (installs xvfb with apt-get if missing).
+screenshots: setup
+	@command -v xvfb-run >/dev/null || (apt-get update -qq && apt-get install -y -qq xvfb xauth)
+	xvfb-run -a -s "-screen 0 1280x800x24" $(PY) tools/screenshots.py
+
+## Benchmarks (tables with medians; PostgreSQL ones get a throwaway server).
 bench: setup
 	$(PY) bench/engine.py
+	$(PY) bench/policy.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
