@@ -41,7 +41,7 @@ class LogisticFit:
 
 
 def _lbfgs(fg: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: np.ndarray,
-           scale: np.ndarray, *, maxiter: int, memory: int = 10, gtol: float = 1e-5) -> tuple[np.ndarray, int]:
+           scale: np.ndarray, *, maxiter: int, memory: int = 10, gtol: float = 1e-4) -> tuple[np.ndarray, int]:
     """Minimise fg in scaled variables x = scale * v; stop on relative max-gradient `gtol`."""
     def fgv(v: np.ndarray) -> tuple[float, np.ndarray]:
         f, g = fg(v * scale)
