@@ -13,6 +13,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app.credentials import SecretStore
+from desktop_app.resources import resource_path
 from desktop_app.ui import theme
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.main_window import MainWindow
@@ -35,16 +36,25 @@ def application() -> QApplication:
 
 
 def install_translations(app: QApplication) -> None:
-    """Qt's own strings in the user's language; ours come from resources/translations when shipped."""
-    translator = QTranslator(app)
-    if translator.load(QLocale(), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-        app.installTranslator(translator)
+    """English plural forms (Qt needs them even for English), then Qt's and our strings in
+    the user's language where a translation exists (installed later = asked first)."""
+    if app.findChild(QTranslator, "adaptive_learning_en") is not None:
+        return
+    folder = str(resource_path("translations"))
+    for name, directory, locale in (("adaptive_learning", folder, QLocale(QLocale.Language.English)),
+                                    ("qtbase", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath), QLocale()),
+                                    ("adaptive_learning", folder, QLocale())):
+        translator = QTranslator(app)
+        translator.setObjectName(f"{name}_{locale.name()}")
+        if translator.load(locale, name, "_", directory):
+            app.installTranslator(translator)
 
 
 def build_window(data_dir: Path, *, settings: QSettings | None = None, secrets: SecretStore | None = None,
                  sync: SyncController | None = None, now: Callable[[], datetime] | None = None) -> MainWindow:
     """The window with everything it needs; call `window.start()` to open the data."""
     app = application()
+    install_translations(app)
     prefs = Preferences(settings)
     theme.apply(app, theme=prefs.theme, font_scale=prefs.font_scale)
     runner = TaskRunner(app)
@@ -81,7 +91,6 @@ def _excepthook(window: MainWindow) -> Callable[[type[BaseException], BaseExcept
 def run_gui(data_dir: Path) -> int:
     """Run the desktop app on the database in `data_dir`; returns the exit code."""
     app = application()
-    install_translations(app)
     window = build_window(data_dir)
     sys.excepthook = _excepthook(window)
     window.show()

@@ -12,7 +12,7 @@ from desktop_app.services.passwords import MIN_PASSWORD_LENGTH
 from desktop_app.ui import signin
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.theme import heading
-from desktop_app.ui.widgets import FieldError, button
+from desktop_app.ui.widgets import FieldError, button, with_error
 
 
 class CreateAccountPage(QWidget):
@@ -51,18 +51,16 @@ class CreateAccountPage(QWidget):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow(self.tr("&User name"), self.username)
-        form.addRow("", self.username_error)
-        form.addRow(self.tr("&Password"), self.password)
-        form.addRow("", self.password_error)
-        form.addRow(self.tr("&Repeat password"), self.confirm)
-        form.addRow("", self.confirm_error)
-        form.addRow(self.tr("I am a"), self.role)
+        for text, field, error in ((self.tr("&User name"), self.username, self.username_error),
+                                   (self.tr("&Password"), self.password, self.password_error),
+                                   (self.tr("&Repeat password"), self.confirm, self.confirm_error)):
+            label = QLabel(text)
+            label.setBuddy(field)
+            form.addRow(label, with_error(field, error))
+        role_label = QLabel(self.tr("I am &a"))
+        role_label.setBuddy(self.role)
+        form.addRow(role_label, self.role)
         form.addRow("", self.keep)
-        for row in range(form.rowCount()):
-            label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
-            if label and isinstance(label.widget(), QLabel):
-                label.widget().setBuddy(form.itemAt(row, QFormLayout.ItemRole.FieldRole).widget())
 
         self.submit = button(self.tr("Create account"), icon_name="account", primary=True)
         self.submit.clicked.connect(self.accept)

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QVBoxLayout, QWidget,
+    QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QSizePolicy, QVBoxLayout,
+    QWidget,
 )
 from sqlalchemy.orm import Session
 
@@ -87,13 +88,23 @@ class HomePage(QWidget):
 
         self.weak_card = Card(self.tr("Weakest concepts"))
         self.weakest = QListWidget()
+        self.weakest.setWordWrap(True)
+        self.weakest.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.weakest.setSizeAdjustPolicy(QListWidget.SizeAdjustPolicy.AdjustToContents)
+        self.weakest.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.weakest.setSpacing(2)
         self.weakest.setAccessibleName(self.tr("Weakest concepts"))
         self.weakest.setToolTip(self.tr("Press Enter or double-click to practise a concept"))
         self.weakest.itemActivated.connect(lambda item: self.practise.emit(item.data(Qt.ItemDataRole.UserRole)))
         self.weak_empty = QLabel(self.tr("Answer a few questions and the concepts that need work appear here."))
         self.weak_empty.setWordWrap(True)
-        self.weak_card.body.addWidget(self.weakest, 1)
+        self.practise_weak = button(self.tr("Practise this concept"), icon_name="play",
+                                    tooltip=self.tr("Practise the concept selected above (Enter)"))
+        self.practise_weak.clicked.connect(self._practise_selected)
+        self.weak_card.body.addWidget(self.weakest)
         self.weak_card.body.addWidget(self.weak_empty)
+        self.weak_card.body.addWidget(self.practise_weak, 0, Qt.AlignmentFlag.AlignLeft)
+        self.weak_card.body.addStretch(1)
 
         grid = QGridLayout()
         grid.setSpacing(12)
@@ -115,6 +126,7 @@ class HomePage(QWidget):
         QWidget.setTabOrder(self.practise_now, self.set_exam)
         QWidget.setTabOrder(self.set_exam, self.open_plan_button)
         QWidget.setTabOrder(self.open_plan_button, self.weakest)
+        QWidget.setTabOrder(self.weakest, self.practise_weak)
 
     def refresh(self) -> None:
         student, now, today = self._student_id, self._ctx.now(), self._ctx.today()
@@ -142,14 +154,24 @@ class HomePage(QWidget):
                              for t in v.topics])
         self.weakest.clear()
         for c in v.weakest:
-            item = QListWidgetItem(self.tr("%1 — %2 · mastery %3").replace("%1", c.name)
+            item = QListWidgetItem(self.tr("%1\n%2 · mastery %3").replace("%1", c.name)
                                    .replace("%2", c.topic_name).replace("%3", f"{c.mastery:.0f}"))
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             item.setToolTip(self.tr("%n attempt(s). Press Enter to practise.", "", c.attempts))
             self.weakest.addItem(item)
         self.weakest.setVisible(bool(v.weakest))
+        self.practise_weak.setVisible(bool(v.weakest))
         self.weak_empty.setVisible(not v.weakest)
+        if v.weakest:
+            self.weakest.setCurrentRow(0)
+            rows = sum(self.weakest.sizeHintForRow(i) + 2 * self.weakest.spacing() for i in range(self.weakest.count()))
+            self.weakest.setMinimumHeight(rows + 2 * self.weakest.frameWidth() + 4)
         self.loaded.emit()
+
+    def _practise_selected(self) -> None:
+        item = self.weakest.currentItem()
+        if item is not None:
+            self.practise.emit(item.data(Qt.ItemDataRole.UserRole))
 
     def _topic_detail(self, t: dashboard.TopicNode) -> str:
         if t.unlocked:

@@ -12,7 +12,7 @@ from desktop_app.ui import signin
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.first_run import account_message
 from desktop_app.ui.theme import heading
-from desktop_app.ui.widgets import FieldError, button
+from desktop_app.ui.widgets import FieldError, button, with_error
 
 
 class LoginPage(QWidget):
@@ -40,8 +40,7 @@ class LoginPage(QWidget):
         password_label = QLabel(self.tr("&Password"))
         password_label.setBuddy(self.password)
         form.addRow(account_label, self.account)
-        form.addRow(password_label, self.password)
-        form.addRow("", self.error)
+        form.addRow(password_label, with_error(self.password, self.error))
         form.addRow("", self.keep)
         self.submit = button(self.tr("Sign in"), icon_name="account", primary=True)
         self.submit.clicked.connect(self.accept)

@@ -65,7 +65,7 @@ class PracticePage(QWidget):
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.why = QLabel()
         self.why.setWordWrap(True)
-        self.why.setEnabled(False)  # drawn dim: secondary information
+        self.why.setProperty("role", "secondary")
         self.answer_box = QVBoxLayout()
         self.choices = QButtonGroup(self)
         self.choices.setExclusive(True)
@@ -238,6 +238,8 @@ class PracticePage(QWidget):
     def _build_answers(self, kind: str, options: list[str] | None) -> None:
         for b in self.choices.buttons():
             self.choices.removeButton(b)
+            self.answer_box.removeWidget(b)
+            b.hide()  # gone from the screen now, deleted when the event loop gets to it
             b.deleteLater()
         self.number.clear()
         self.number.setVisible(kind == "numerical")

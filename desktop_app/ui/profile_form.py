@@ -13,7 +13,7 @@ from desktop_app.services import profile as profile_service
 from desktop_app.services.profile import MAX_HOURS_PER_DAY, ProfileError, ProfileView
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.theme import heading
-from desktop_app.ui.widgets import FieldError, button
+from desktop_app.ui.widgets import FieldError, button, with_error
 
 GRADES = ("Year 9", "Year 10", "Year 11", "Year 12", "Year 13")
 
@@ -59,8 +59,7 @@ class ProfileForm(QWidget):
                                  (self.tr("&Hours per day"), self.hours, "hours_per_day")):
             label = QLabel(text)
             label.setBuddy(field)
-            form.addRow(label, field)
-            form.addRow("", self.errors[key])
+            form.addRow(label, with_error(field, self.errors[key]))
         QWidget.setTabOrder(self.grade, self.exam)
         QWidget.setTabOrder(self.exam, self.exam_date)
         QWidget.setTabOrder(self.exam_date, self.hours)

@@ -1,7 +1,7 @@
 """Settings: appearance, the exam profile, this account, and the sync server."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
@@ -14,7 +14,7 @@ from desktop_app.ui.context import AppContext
 from desktop_app.ui.preferences import FONT_SCALES
 from desktop_app.ui.profile_form import ProfileForm
 from desktop_app.ui.theme import heading
-from desktop_app.ui.widgets import Card, FieldError, button, scrolling
+from desktop_app.ui.widgets import Card, FieldError, button, scrolling, with_error
 
 
 class SettingsPage(QWidget):
@@ -69,7 +69,7 @@ class SettingsPage(QWidget):
         self.switch.clicked.connect(self.sign_out)
         account_card.body.addWidget(self.who)
         account_card.body.addWidget(self.keep)
-        account_card.body.addWidget(self.switch)
+        account_card.body.addWidget(self.switch, 0, Qt.AlignmentFlag.AlignLeft)
 
         sync = Card(self.tr("Sync"))
         self.sync_note = QLabel()
@@ -84,8 +84,7 @@ class SettingsPage(QWidget):
         self.sync_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.sync_password.setAccessibleName(self.tr("Sync password"))
         sync_form = QFormLayout()
-        sync_form.addRow(self._label(self.tr("Server &address"), self.server), self.server)
-        sync_form.addRow("", self.server_error)
+        sync_form.addRow(self._label(self.tr("Server &address"), self.server), with_error(self.server, self.server_error))
         sync_form.addRow(self._label(self.tr("User &name"), self.sync_user), self.sync_user)
         sync_form.addRow(self._label(self.tr("Pass&word"), self.sync_password), self.sync_password)
         self.sync_in = button(self.tr("Sign in to sync"), icon_name="sync-syncing")
@@ -106,6 +105,7 @@ class SettingsPage(QWidget):
         self._sync_signed_in(ctx.sync.available and ctx.sync.signed_in)
 
         content = QWidget()
+        content.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 64)  # readable line length
         column = QVBoxLayout(content)
         column.setContentsMargins(18, 14, 18, 14)
         column.addWidget(heading(self.tr("Settings")))

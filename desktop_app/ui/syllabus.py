@@ -37,23 +37,23 @@ class MasteryDelegate(QStyledItemDelegate):
         option.text = ""
         if style:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        fm = option.fontMetrics
+        number_w = fm.horizontalAdvance("100") + 8
         r = QRectF(option.rect).adjusted(4, 4, -4, -4)
+        track = QRectF(r.left(), r.top(), max(r.width() - number_w, 8), r.height())
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(option.palette.color(QPalette.ColorRole.AlternateBase))
-        painter.drawRoundedRect(r, 3, 3)
-        bar = QRectF(r.left(), r.top(), r.width() * min(max(value, 0.0), 100.0) / 100.0, r.height())
+        painter.setBrush(option.palette.color(QPalette.ColorRole.AlternateBase).darker(108))
+        painter.drawRoundedRect(track, 3, 3)
+        bar = QRectF(track.left(), track.top(), track.width() * min(max(value, 0.0), 100.0) / 100.0, track.height())
         painter.setBrush(cividis(value / 100.0))
         painter.drawRoundedRect(bar, 3, 3)
-        # The number sits on a plate so it stays readable on every bar colour.
-        text = f"{value:.0f}"
-        fm = option.fontMetrics
-        plate = QRectF(r.right() - fm.horizontalAdvance("100") - 8, r.top(), fm.horizontalAdvance("100") + 8, r.height())
-        painter.setBrush(option.palette.color(QPalette.ColorRole.Base))
-        painter.drawRoundedRect(plate, 3, 3)
-        painter.setPen(option.palette.color(QPalette.ColorRole.Text))
-        painter.drawText(plate, Qt.AlignmentFlag.AlignCenter, text)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        painter.setPen(option.palette.color(role))
+        painter.drawText(QRectF(track.right(), option.rect.top(), number_w, option.rect.height()),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{value:.0f}")
         painter.restore()
 
 
@@ -128,7 +128,7 @@ class SyllabusPage(QWidget):
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, header.ResizeMode.Interactive)
         self.view.setColumnWidth(0, max(self.width() // 3, self.fontMetrics().horizontalAdvance("M" * 24)))
-        self.view.setColumnWidth(1, self.fontMetrics().horizontalAdvance("M" * 8))
+        self.view.setColumnWidth(1, self.fontMetrics().horizontalAdvance("M" * 10))
         self.view.resizeColumnToContents(2)
         if current_id:
             found = self.model.match(self.model.index(0, 0), ID, current_id, 1,

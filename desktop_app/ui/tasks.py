@@ -43,6 +43,7 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
         self._pending = 0
+        self._closed = False
         self.db: LocalDatabase | None = None
         self._deliver.connect(self._on_deliver)
 
@@ -70,7 +71,10 @@ class TaskRunner(QObject):
         return post
 
     def shutdown(self) -> None:
-        """Finish the queued tasks (an answer being saved is never cut off), then stop."""
+        """Finish the queued tasks (an answer being saved is never cut off), then stop.
+
+        Callbacks still on their way are dropped: the window they would update is closing."""
+        self._closed = True
         self._executor.shutdown(wait=True)
 
     # --- internals ----------------------------------------------------------------------
@@ -85,6 +89,10 @@ class TaskRunner(QObject):
 
     def _submit(self, fn: Callable[[], T], on_success: Callable[[T], Any] | None,
                 on_failure: Callable[[Exception], Any] | None, *, write: bool) -> Future[T]:
+        if self._closed:
+            future: Future[T] = Future()
+            future.cancel()
+            return future
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
@@ -94,6 +102,8 @@ class TaskRunner(QObject):
 
     @Slot(object)
     def _on_deliver(self, item: Any) -> None:
+        if self._closed:
+            return
         if not isinstance(item, _Outcome):
             item()
             return

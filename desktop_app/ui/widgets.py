@@ -28,6 +28,17 @@ class FieldError(QLabel):
         self._field.setAccessibleDescription(message or "")
 
 
+def with_error(field: QWidget, error: FieldError) -> QWidget:
+    """The field with its message right below, as one form cell (no gap while hidden)."""
+    cell = QWidget()
+    column = QVBoxLayout(cell)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    column.addWidget(field)
+    column.addWidget(error)
+    return cell
+
+
 def button(text: str, *, icon_name: str | None = None, tooltip: str | None = None,
            primary: bool = False, parent: QWidget | None = None) -> QPushButton:
     """A push button that Enter activates when it has focus (pages are not dialogs)."""

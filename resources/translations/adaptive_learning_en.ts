@@ -1,0 +1,65 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en">
+<context>
+    <name>HomePage</name>
+    <message numerus="yes">
+        <source>%n day(s) left</source>
+        <translation>
+            <numerusform>%n day left</numerusform>
+            <numerusform>%n days left</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n attempt(s). Press Enter to practise.</source>
+        <translation>
+            <numerusform>%n attempt. Press Enter to practise.</numerusform>
+            <numerusform>%n attempts. Press Enter to practise.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n attempt(s)</source>
+        <translation>
+            <numerusform>%n attempt</numerusform>
+            <numerusform>%n attempts</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ImportPanel</name>
+    <message numerus="yes">
+        <source>Nothing was imported: the file has %n problem(s). Fix them and import it again.</source>
+        <translation>
+            <numerusform>Nothing was imported: the file has %n problem. Fix them and import it again.</numerusform>
+            <numerusform>Nothing was imported: the file has %n problems. Fix them and import it again.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SyllabusPage</name>
+    <message numerus="yes">
+        <source>%n question(s). Press Enter to practise.</source>
+        <translation>
+            <numerusform>%n question. Press Enter to practise.</numerusform>
+            <numerusform>%n questions. Press Enter to practise.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusWidget</name>
+    <message numerus="yes">
+        <source>%n change(s) waiting</source>
+        <translation>
+            <numerusform>%n change waiting</numerusform>
+            <numerusform>%n changes waiting</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Synced %n min ago</source>
+        <translation>
+            <numerusform>Synced %n min ago</numerusform>
+            <numerusform>Synced %n min ago</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>

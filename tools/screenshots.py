@@ -1,0 +1,234 @@
+"""Render every screen into docs/screenshots/*.png (light, dark, and a 1024×640 window).
+
+Run with a display (`make screenshots` wraps it in xvfb-run). The data is real: a fresh
+data folder with the sample bank, a student made through the services, and a few hundred
+answers given through the real practice service by a simulated student (services/simulate).
+Nothing here touches the user's own data folder, settings or keyring.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import keyring  # noqa: E402
+from keyring.backends import fail  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from desktop_app.credentials import SecretStore  # noqa: E402
+from desktop_app.db.models import Question, StudentProfile  # noqa: E402
+from desktop_app.services import accounts, practice, profile  # noqa: E402
+from desktop_app.services.setup import initialise  # noqa: E402
+from desktop_app.services.simulate import simulate  # noqa: E402
+from desktop_app.ui import signin  # noqa: E402
+from desktop_app.ui.app import application, build_window  # noqa: E402
+from desktop_app.ui.main_window import MainWindow  # noqa: E402
+from desktop_app.ui.workspace import HOME, PLAN, PRACTICE, SETTINGS, SYLLABUS  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+
+
+def wait(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise TimeoutError("the screen did not get ready")
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+
+
+def settle(seconds: float = 0.25) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QCoreApplication.processEvents()
+        QCoreApplication.sendPostedEvents(None, 0)
+        time.sleep(0.01)
+
+
+def snap(widget: QWidget, name: str) -> None:
+    settle()
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"  {path.relative_to(ROOT)}")
+
+
+def make_student(data_dir: Path, store: SecretStore, *, answers: int) -> str:
+    db, _ = initialise(data_dir)
+    today = date.today()
+    with db.transaction() as s:
+        acc = accounts.create_account(s, username="Asha", password="correct horse battery")
+        profile.save_profile(s, student_id=acc.id, grade="Year 11", target_exam="GCSE Mathematics",
+                             exam_date=today + timedelta(days=38), hours_per_day=1.5, today=today)
+        signin.keep_signed_in(s, store=store, device_id=db.device_id, user_id=acc.id, keep=True)
+    simulate(db, student="Asha", answers=answers, seed=7)
+    db.close()
+    return acc.id
+
+
+def open_window(data_dir: Path, tmp: Path, *, theme: str, size: tuple[int, int]) -> MainWindow:
+    settings = QSettings(str(tmp / f"settings-{theme}-{size[0]}.ini"), QSettings.Format.IniFormat)
+    settings.setValue("appearance/theme", theme)
+    window = build_window(data_dir, settings=settings, secrets=SecretStore(tmp / "secrets.json"))
+    window.resize(*size)
+    window.show()
+    window.start()
+    wait(lambda: window.pages.currentWidget() is not window.loading)
+    return window
+
+
+def close(window: MainWindow) -> None:
+    window.close()
+    window.runner.shutdown()
+    if window.runner.db is not None:
+        window.runner.db.close()
+    window.deleteLater()
+    settle(0.1)
+
+
+def first_run_screens(tmp: Path, theme: str, prefix: str, size: tuple[int, int]) -> None:
+    data_dir = tmp / f"fresh-{theme}-{size[0]}"
+    window = open_window(data_dir, tmp, theme=theme, size=size)
+    page = window.first_run
+    page.username.setText("Asha")
+    snap(window, f"{prefix}first-run")
+    page.password.setText("correct horse")
+    page.confirm.setText("correct horse")
+    page.accept()
+    wait(lambda: window.profile_page is not None and window.pages.currentWidget() is window.profile_page)
+    form = window.profile_page.form
+    form.exam.setText("")
+    from PySide6.QtCore import QDate
+    form.exam_date.setDate(QDate.currentDate().addDays(-3))
+    form.hours.setValue(0)
+    form.save()
+    snap(window, f"{prefix}profile-wizard-errors")
+    close(window)
+
+
+def workspace_screens(data_dir: Path, tmp: Path, theme: str, prefix: str, size: tuple[int, int],
+                      *, full: bool) -> None:
+    window = open_window(data_dir, tmp, theme=theme, size=size)
+    ws = None
+    wait(lambda: window.workspace is not None and window.workspace.home.data is not None)
+    ws = window.workspace
+    snap(window, f"{prefix}home")
+
+    db = window.runner.db
+    page = ws.practice
+    ws.go(PRACTICE)
+    wait(lambda: page.current is not None)
+    kinds = ("mcq", "numerical", "true_false") if full else ("mcq",)
+    for kind in kinds:
+        with db.transaction() as s:  # the longest question of each type: the worst case for layout
+            qid = s.scalar(select(Question.id).where(Question.type == kind)
+                           .order_by(func.length(Question.text).desc()).limit(1))
+            view = practice.question_view(s, qid)
+            reason = practice.next_question(s, student_id=window.account.id, now=datetime.now(timezone.utc),
+                                            focus_concept_id=view.concept_id)
+        page._show_question(practice.NextQuestion(view, reason.reason if reason else ""))
+        if kind == "mcq":
+            page.choices.buttons()[1].setChecked(True)
+            page.confidence.setValue(3)
+        if kind == "numerical":
+            page.number.setText("about 4")
+            page.submit_answer()
+            wait(lambda: page.number_error.isVisible())
+        snap(window, f"{prefix}practice-{kind.replace('_', '-')}")
+    if full:
+        page.choices.buttons()[0].setChecked(True)  # the true/false question on screen
+    page.submit_answer()
+    wait(lambda: page.feedback is not None and page.upcoming is not None)
+    snap(window, f"{prefix}practice-feedback")
+
+    ws.go(PLAN)
+    wait(lambda: ws.plan.plan is not None)
+    snap(window, f"{prefix}plan")
+    if full:
+        with db.transaction() as s:
+            row = s.scalar(select(StudentProfile))
+            keep = (row.exam_date, row.available_hours_per_day)
+            row.exam_date, row.available_hours_per_day = date.today() + timedelta(days=6), 0.5
+        before = ws.plan.plan
+        ws.plan.replan()
+        wait(lambda: ws.plan.plan is not before and ws.plan.replan_button.isEnabled())
+        snap(window, f"{prefix}plan-not-enough-hours")
+        with db.transaction() as s:
+            row = s.scalar(select(StudentProfile))
+            row.exam_date, row.available_hours_per_day = keep
+        before = ws.plan.plan
+        ws.plan.replan()
+        wait(lambda: ws.plan.plan is not before and ws.plan.replan_button.isEnabled())
+
+    ws.go(SYLLABUS)
+    wait(lambda: ws.syllabus.model.rowCount() > 0)
+    snap(window, f"{prefix}syllabus")
+    if full:
+        broken = tmp / "broken-bank.json"
+        broken.write_text(BROKEN_BANK, encoding="utf-8")
+        ws.syllabus.importer.import_file(broken)
+        wait(lambda: ws.syllabus.importer.problems.count() > 0)
+        snap(window, f"{prefix}import-errors")
+        ws.syllabus.importer.hide()
+
+    ws.go(SETTINGS)
+    wait(lambda: ws.settings.profile.exam.text() != "")
+    if full:
+        ws.settings.server.setText("https://sync.school.example")
+        ws.settings.sync_in.click()
+    snap(window, f"{prefix}settings")
+    ws.go(HOME)
+    close(window)
+
+
+BROKEN_BANK = """{
+  "format": "adaptive-learning-bank/1",
+  "id": "year-10-extra",
+  "title": "Year 10 extra practice",
+  "version": 1,
+  "topics": [{"id": "ratio", "name": "Ratio", "prerequisites": ["percentages"]}],
+  "concepts": [{"id": "sharing", "topic": "ratio", "name": "Sharing in a ratio"}],
+  "questions": [
+    {"id": "q1", "concept": "sharing", "type": "mcq", "text": "Share 20 in the ratio 2:3.",
+     "options": ["8 and 12", "10 and 10"], "answer": "8 and 13", "difficulty": 2},
+    {"id": "q2", "concept": "sharing", "type": "numerical", "text": "Share 30 in 1:2; the larger part?",
+     "answer": "twenty", "difficulty": 7},
+    {"id": "q2", "concept": "sharing", "type": "true_false", "text": "", "answer": "yes"}
+  ]
+}
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--answers", type=int, default=240, help="simulated answers for the student's history")
+    args = parser.parse_args()
+    keyring.set_keyring(fail.Keyring())  # never the developer's real keyring
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = application()
+    app.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, False)
+    with tempfile.TemporaryDirectory(prefix="al-screens-") as tmp_name:
+        tmp = Path(tmp_name)
+        data_dir = tmp / "student"
+        print("Making a student with history…")
+        make_student(data_dir, SecretStore(tmp / "secrets.json"), answers=args.answers)
+        for theme in ("light", "dark"):
+            print(f"{theme}:")
+            first_run_screens(tmp, theme, f"{theme}-", (1280, 800))
+            workspace_screens(data_dir, tmp, theme, f"{theme}-", (1280, 800), full=True)
+        print("1024×640:")
+        first_run_screens(tmp, "light", "small-", (1024, 640))
+        workspace_screens(data_dir, tmp, "light", "small-", (1024, 640), full=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
