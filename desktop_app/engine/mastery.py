@@ -105,8 +105,8 @@ class ModelParams:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelParams":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        """Inverse of to_dict; unknown keys are ignored, missing ones take their defaults."""
+        return cls(**_known(cls, d))
 
     @classmethod
     def default(cls) -> "ModelParams":
@@ -156,9 +156,17 @@ class StudentState:
 
     @classmethod
     def from_dict(cls, d: dict) -> "StudentState":
-        d = dict(d)
-        concepts = {k: ConceptState(**v) for k, v in d.pop("concepts", {}).items()}
-        return cls(concepts=concepts, **d)
+        """Inverse of to_dict; keys this version does not know are ignored (a newer app may
+        have written the state)."""
+        concepts = {k: ConceptState(**_known(ConceptState, v)) for k, v in d.get("concepts", {}).items()}
+        rest = _known(cls, d)
+        rest.pop("concepts", None)
+        return cls(concepts=concepts, **rest)
+
+
+def _known(cls: type, d: dict) -> dict:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in d.items() if k in names}
 
 
 def _sigmoid(z: float) -> float:

@@ -141,6 +141,9 @@ def test_state_and_params_survive_a_json_round_trip(model: MasteryModel) -> None
     model.update(state, Response("c2", "x", False, at=T0, time_seconds=12.5, confidence=5))
     restored = StudentState.from_dict(json.loads(json.dumps(state.to_dict())))
     assert restored == state
+    newer = state.to_dict() | {"written_by": "a newer app"}
+    newer["concepts"]["c1"]["new_field"] = 1
+    assert StudentState.from_dict(newer) == state
     params = ModelParams.default()
     params.concept_weights["c1"] = {"concept_successes": 0.2}
     params.question_difficulty["q"] = 0.5
