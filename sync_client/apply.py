@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_upsert
 from sqlalchemy.orm import Session
 
 from desktop_app.db.hlc import is_stamp
-from desktop_app.db.models import SYNCED_MODELS, Question, QuestionAttempt, User
+from desktop_app.db.ids import new_id
+from desktop_app.db.models import SYNCED_MODELS, Question, QuestionAttempt, SyncState, User
 from desktop_app.db.serialize import from_wire
 from sync_client import singletons
 from sync_client.errors import SyncError
@@ -65,8 +67,7 @@ def _references(model: type) -> dict[str, str]:
 
 def apply_changes(session: Session, changes: Iterable[dict[str, Any]]) -> Applied:
     """Merge `changes` (the server's pull format) into the local rows. See the module docstring."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("PRAGMA defer_foreign_keys = ON"))
+    _defer_foreign_keys(session)
     parsed: list[tuple[type, dict[str, Any], dict[str, Any], dict[str, str]]] = []
     for change in changes:
         model = SYNCED_MODELS.get(change["table"])
@@ -80,9 +81,46 @@ def apply_changes(session: Session, changes: Iterable[dict[str, Any]]) -> Applie
     by_model: dict[type, list[tuple[dict[str, Any], dict[str, Any], dict[str, str]]]] = defaultdict(list)
     for model, change, fields, stamps in ready:
         by_model[model].append((change, fields, stamps))
-    for model, items in by_model.items():
+    for model, items in sorted(by_model.items(), key=lambda kv: _PARENTS_FIRST.index(kv[0].__tablename__)):
+        before = applied.changed
         _apply_table(session, model, items, applied)
+        if applied.changed > before and model.__tablename__ in _SYLLABUS:
+            _bump_content_version(session)
     return applied
+
+
+_PARENTS_FIRST = ["topics", "topic_prerequisites", "concepts", "questions", "classes", "student_profiles",
+                  "question_attempts", "study_plans"]
+assert sorted(_PARENTS_FIRST) == sorted(SYNCED_MODELS), "every synced table needs a place in the apply order"
+_SYLLABUS = frozenset({"topics", "topic_prerequisites", "concepts", "questions"})
+
+
+def _bump_content_version(session: Session) -> None:
+    """Tell caches built on the syllabus (services/learner.py) that it changed.
+
+    The outbox hook renews this key on ORM flushes; pulled rows are written with Core
+    statements, which the hook does not see.
+    """
+    from desktop_app.db import outbox as db_outbox
+
+    key = getattr(db_outbox, "CONTENT_VERSION_KEY", None)  # introduced by the services work in flight
+    if key:
+        session.execute(sqlite_upsert(SyncState).values(key=key, value=new_id())
+                        .on_conflict_do_update(index_elements=["key"], set_={"value": new_id()}))
+
+
+def _defer_foreign_keys(session: Session) -> None:
+    """Check foreign keys at COMMIT (a topic's parent may come later in the same page).
+
+    The pragma only holds inside an open transaction, and pysqlite opens one lazily at the
+    first write, so the transaction is begun explicitly first.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
 
 
 def _resolve_parents(session: Session, parsed: list[Any], applied: Applied) -> list[Any]:

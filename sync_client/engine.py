@@ -22,10 +22,13 @@ exceptions the transport raises (ServerUnreachable, AuthRequired, ...) and
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from desktop_app.db.database import LocalDatabase
 from desktop_app.db.outbox import applying_remote
@@ -34,7 +37,7 @@ from sync_client.apply import apply_changes, concepts_of_attempts
 from sync_client.counts import compare_counts
 from sync_client.errors import AuthRequired, OpsRejected, PayloadTooLarge, Rejection, ServerUnreachable, SyncError
 from sync_client.outbox import FailedOp
-from sync_client.transport import Transport
+from sync_client.transport import Summary, Transport
 
 Recompute = Callable[..., None]
 
@@ -77,7 +80,11 @@ class Synchronizer:
         self._push_max_ops = config.push_max_ops
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> RoundResult:
-        """One full round. Returns what happened; raises as the module docstring says."""
+        """One full round. Returns what happened; raises as the module docstring says.
+
+        push -> summary -> pull (skipped when the server's latest seq is the one this device
+        last pulled up to: a no-op round is one request) -> compare counts with the summary.
+        """
         result = RoundResult()
         token = self._require_token()
         self._recompute_stale()
@@ -86,23 +93,31 @@ class Synchronizer:
             if not result.stopped:
                 self.push(token, result, should_stop)
             if not result.stopped:
-                self.pull(token, result, should_stop)
-            if not result.stopped:
-                self.check(token, result, should_stop)
+                summary = self.transport.summary(token)
+                with self._reading() as session:
+                    seen = state.get(session, state.SERVER_SEQ)
+                newest = self.pull(token, result, should_stop) if str(summary.cursor) != seen else 0
+                if not result.stopped:
+                    self.check(token, result, should_stop, summary=summary, newest_pulled=newest)
             if not result.stopped:
                 with self.db.transaction() as session:
                     state.put(session, state.LAST_SYNCED, self._now().isoformat())
-                    outbox.purge_synced(session, before=outbox.default_purge_horizon(self._now()))
+                    if result.held:
+                        state.drop(session, state.SERVER_SEQ)  # pull again next round
+                    else:
+                        state.put(session, state.SERVER_SEQ, str(summary.cursor))
+                    if result.pushed:
+                        outbox.purge_synced(session, before=outbox.default_purge_horizon(self._now()))
         finally:
             self._recompute_stale()
-            with self.db.transaction() as session:
+            with self._reading() as session:
                 result.pending = outbox.pending_count(session)
         return result
 
     # --- push ------------------------------------------------------------------------------
     def push(self, token: str, result: RoundResult, should_stop: Callable[[], bool]) -> None:
         while not self._stopping(result, should_stop):
-            with self.db.transaction() as session:
+            with self._reading() as session:
                 batch = outbox.next_batch(session, max_ops=self._push_max_ops, max_bytes=self.config.push_max_bytes)
             if not batch:
                 return
@@ -145,15 +160,21 @@ class Synchronizer:
 
     # --- pull ------------------------------------------------------------------------------
     def pull(self, token: str, result: RoundResult, should_stop: Callable[[], bool], *,
-             from_start: bool = False) -> None:
-        """Pull pages until the server has no more; the stored cursor never passes a held change."""
-        with self.db.transaction() as session:
+             from_start: bool = False) -> int:
+        """Pull pages until the server has no more; the stored cursor never passes a held change.
+
+        Returns the highest seq received (0 if none).
+        """
+        with self._reading() as session:
             cursor: Any = state.INITIAL_CURSOR if from_start else (state.get(session, state.CURSOR)
                                                                    or state.INITIAL_CURSOR)
         held: list[dict[str, Any]] = []
         safe_cursor = cursor
+        newest = 0
         while not self._stopping(result, should_stop):
             page = self.transport.pull(token, after=cursor, limit=self.config.pull_page)
+            if page.changes:
+                newest = max(newest, max(int(c["seq"]) for c in page.changes))
             with self.db.transaction() as session:
                 with applying_remote(session):
                     applied = apply_changes(session, held + page.changes)
@@ -168,33 +189,30 @@ class Synchronizer:
             if not page.has_more or not page.changes:
                 break
         result.held = len(held)
+        return newest
 
     # --- check -----------------------------------------------------------------------------
-    def check(self, token: str, result: RoundResult, should_stop: Callable[[], bool]) -> None:
-        """Compare per-table counts with the server; repair a shortfall by pulling from 0 once."""
-        for attempt in range(2):
-            summary = self.transport.summary(token)
-            with self.db.transaction() as session:
-                cursor = state.get(session, state.CURSOR) or state.INITIAL_CURSOR
-                user_id = state.get(session, state.USER_ID)
-            if str(summary.cursor) != cursor and summary.cursor is not None:
-                if attempt == 0:  # changes arrived since our pull (another device): fetch them first
-                    self.pull(token, result, should_stop)
-                    if result.stopped:
-                        return
-                    continue
-                return  # a busy account: compare next round
-            with self.db.transaction() as session:
+    def check(self, token: str, result: RoundResult, should_stop: Callable[[], bool], *,
+              summary: Summary, newest_pulled: int) -> None:
+        """Compare per-table counts with `summary`; repair a shortfall by pulling from 0, once.
+
+        The summary was taken before the pull, so every change it counts has been pulled;
+        if the pull also brought changes made after it, the counts are not comparable and
+        the check waits for the next round.
+        """
+        if newest_pulled > int(summary.cursor or 0) or result.held:
+            return
+        with self._reading() as session:
+            user_id = state.get(session, state.USER_ID)
+            result.mismatches = compare_counts(session, summary.counts, user_id=user_id)
+        if not any(local < server for local, server in result.mismatches.values()):
+            return
+        result.repaired = True
+        summary = self.transport.summary(token)
+        newest = self.pull(token, result, should_stop, from_start=True)
+        if not result.stopped and newest <= int(summary.cursor or 0):
+            with self._reading() as session:
                 result.mismatches = compare_counts(session, summary.counts, user_id=user_id)
-            break
-        short = {t: c for t, c in result.mismatches.items() if c[0] < c[1]}
-        if short and not result.repaired:
-            result.repaired = True
-            self.pull(token, result, should_stop, from_start=True)
-            if not result.stopped:
-                summary = self.transport.summary(token)
-                with self.db.transaction() as session:
-                    result.mismatches = compare_counts(session, summary.counts, user_id=user_id)
 
     # --- helpers ---------------------------------------------------------------------------
     @staticmethod
@@ -208,9 +226,15 @@ class Synchronizer:
             raise AuthRequired("not logged in to a sync server", code="unauthorized")
         return token
 
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A read-only session (rolled back on exit: no commit, no clock write)."""
+        with self.db.session() as session:
+            yield session
+
     def _finish_reown(self, token: str, result: RoundResult, should_stop: Callable[[], bool]) -> None:
         """An offline account's first login: pull the account's rows, then move ours (reown.py)."""
-        with self.db.transaction() as session:
+        with self._reading() as session:
             moving = reown.pending(session)
             user_id = state.get(session, state.USER_ID)
         if not moving or not user_id:
@@ -223,13 +247,19 @@ class Synchronizer:
             reown.complete(session, new_id=user_id, now=self._now(), recompute=self._recompute)
 
     def _recompute_stale(self) -> None:
-        """Recompute mastery of concepts whose attempts were pulled (crash-safe: the list is in the db)."""
+        """Recompute the mastery of students whose attempts were pulled (crash-safe: the list is in the db).
+
+        Every concept of such a student is rewritten, not only the pulled attempts' concepts:
+        the model's state spans concepts (ability, evidence order), so an attempt made earlier
+        on another laptop changes the replayed mastery of concepts practised later here.
+        """
+        with self._reading() as session:
+            if not state.get(session, state.MASTERY_STALE):
+                return
         with self.db.transaction() as session:
             stale = state.stale_mastery(session)
-            if not stale:
-                return
-            for student_id, concepts in stale.items():
-                self._recompute(session, student_id=student_id, concept_ids=concepts, now=self._now())
+            for student_id in stale:
+                self._recompute(session, student_id=student_id, concept_ids=None, now=self._now())
             state.drop(session, state.MASTERY_STALE)
 
 

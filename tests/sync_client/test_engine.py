@@ -1,0 +1,210 @@
+"""The sync round against the in-memory fake server: the queue, the pull, the check."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from desktop_app.db.models import Concept, Question, QuestionAttempt, SyncOperation, SyncState
+from desktop_app.db.outbox import outbox_disabled
+from sync_client import outbox, state
+from sync_client.engine import SyncConfig
+from sync_client.errors import AuthRequired, PayloadTooLarge, ServerUnreachable
+from sync_client.fake import FakeServer, FakeTransport
+from tests.sync_client.conftest import Laptop, seed_syllabus, sign_in, sign_up
+
+
+@pytest.fixture
+def server() -> FakeServer:
+    return FakeServer()
+
+
+@pytest.fixture
+def alice(server: FakeServer, make_laptop: Callable[..., Laptop]) -> Laptop:
+    laptop = make_laptop(FakeTransport(server))
+    seed_syllabus(server, laptop)
+    sign_up(laptop)
+    return laptop
+
+
+def _ops(laptop: Laptop, status: str) -> list[SyncOperation]:
+    with laptop.db.transaction() as s:
+        return list(s.scalars(select(SyncOperation).where(SyncOperation.status == status)))
+
+
+def test_push_goes_in_bounded_batches_and_marks_only_acknowledged_ops(alice: Laptop, server: FakeServer) -> None:
+    alice.config = SyncConfig(push_max_ops=7)
+    alice.answer(20)
+    alice.transport.calls.clear()
+    result = alice.sync()
+    assert result.pushed == 20 and result.pending == 0
+    assert alice.transport.calls.count("push") == 3
+    assert len(server.rows["question_attempts"]) == 20
+    assert len(_ops(alice, "synced")) == 20
+
+
+def test_a_reply_lost_after_the_server_committed_duplicates_nothing(alice: Laptop, server: FakeServer) -> None:
+    alice.answer(5)
+    alice.transport.lose_push_replies = 1
+    with pytest.raises(ServerUnreachable):
+        alice.sync()
+    pending = _ops(alice, "pending")
+    assert len(pending) == 5 and all(op.tries == 1 and "connection reset" in op.last_error for op in pending)
+    assert server.applied_ops == 5
+    result = alice.sync()
+    assert result.pushed == 5 and result.pending == 0
+    assert server.applied_ops == 5 and len(server.rows["question_attempts"]) == 5
+    assert server.seq == 263 + 5  # the syllabus, then one log entry per attempt: nothing twice
+
+
+def test_a_crash_between_push_and_marking_loses_and_duplicates_nothing(
+        alice: Laptop, server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    alice.answer(5)
+
+    def killed(*_: Any, **__: Any) -> None:
+        raise KeyboardInterrupt("process killed")
+
+    monkeypatch.setattr(outbox, "mark_synced", killed)
+    with pytest.raises(KeyboardInterrupt):
+        alice.sync()
+    monkeypatch.undo()
+    assert len(_ops(alice, "pending")) == 5 and server.applied_ops == 5
+    assert alice.sync().pending == 0
+    assert server.applied_ops == 5 and len(server.rows["question_attempts"]) == 5
+
+
+def test_a_rejected_op_is_set_aside_with_its_reason_and_the_rest_goes_on(alice: Laptop, server: FakeServer) -> None:
+    with alice.db.transaction() as s, outbox_disabled(s):  # a student's own bank: never on the server
+        concept = s.scalars(select(Concept)).first()
+        s.add(Question(id="local-q", concept_id=concept.id, local_id="mine", type="true_false", text="?",
+                       correct_answer="true"))
+    alice.answer(3)
+    with alice.db.transaction() as s:
+        s.add(QuestionAttempt(student_id=alice.user_id, question_id="local-q", answer="true", is_correct=True))
+    alice.answer(3, start=3)
+    result = alice.sync()
+    assert [(r.table, r.reason.split(":")[0]) for r in result.rejected] == [("question_attempts", "unknown_reference")]
+    assert result.pushed == 6 and result.pending == 0
+    failed = _ops(alice, "failed")
+    assert len(failed) == 1 and failed[0].row_id and "no such question" in failed[0].last_error
+    with alice.db.transaction() as s:
+        assert [f.table for f in outbox.failed_ops(s)] == ["question_attempts"]
+    assert len(server.rows["question_attempts"]) == 6
+
+
+def test_a_batch_too_large_for_the_server_is_split(alice: Laptop, server: FakeServer) -> None:
+    real_push = alice.transport.push
+
+    def capped(token: str, *, device_id: str, ops: list[dict[str, Any]]) -> Any:
+        if len(ops) > 4:
+            raise PayloadTooLarge("at most 4 ops")
+        return real_push(token, device_id=device_id, ops=ops)
+
+    alice.transport.push = capped  # type: ignore[method-assign]
+    alice.answer(10)
+    assert alice.sync().pending == 0
+    assert len(server.rows["question_attempts"]) == 10
+
+
+def test_pulled_rows_are_not_queued_again_and_the_clock_moves_past_them(
+        alice: Laptop, server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
+    alice.answer(4)
+    alice.edit_profile(target_exam="GCSE Maths")
+    alice.sync()
+    second = make_laptop(FakeTransport(server))
+    sign_in(second)
+    result = second.sync()
+    assert result.pulled >= 5 and result.pending == 0
+    assert second.pending() == 0  # nothing pulled was queued
+    assert second.snapshot() == alice.snapshot()
+    newest = max(max(r.stamps.values()) for t in ("question_attempts", "student_profiles")
+                 for r in server.rows[t].values())
+    assert second.db.clock.last > newest
+    with second.db.transaction() as s:
+        assert s.get(SyncState, "hlc_last").value >= newest
+
+
+def test_an_expired_token_asks_for_a_new_login(alice: Laptop, server: FakeServer) -> None:
+    alice.answer(2)
+    server.expire_tokens()
+    with pytest.raises(AuthRequired) as caught:
+        alice.sync()
+    assert caught.value.code == "token_expired"
+    assert alice.pending() == 2 and all(op.tries == 0 for op in _ops(alice, "pending"))
+    sign_in(alice)
+    assert alice.sync().pending == 0
+
+
+def test_not_signed_in_is_auth_required(make_laptop: Callable[..., Laptop], server: FakeServer) -> None:
+    with pytest.raises(AuthRequired):
+        make_laptop(FakeTransport(server)).sync()
+
+
+def test_server_down_the_queue_grows_and_drains_after(alice: Laptop, server: FakeServer) -> None:
+    alice.transport.down = True
+    for round_ in range(3):
+        alice.answer(2, start=2 * round_)
+        with pytest.raises(ServerUnreachable):
+            alice.sync()
+    assert alice.pending() == 6
+    alice.transport.down = False
+    assert alice.sync().pending == 0
+    assert len(server.rows["question_attempts"]) == 6
+
+
+def test_a_child_before_its_parent_in_the_log_is_held_until_the_parent_arrives(
+        alice: Laptop, server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
+    # A teacher adds a question, alice answers it, the teacher edits it: the compacted log now
+    # holds the attempt before the question. A new laptop without that question pulls page by page.
+    concept = next(iter(server.rows["concepts"]))
+    values = {"concept_id": concept, "local_id": "new", "type": "true_false", "text": "New?", "options": None,
+              "correct_answer": "true", "tolerance": None, "difficulty": 2, "explanation": "", "model_params": None,
+              "deleted": False}
+    server.seed("questions", "q-new", values, "000000000000002:000000:teacher")
+    with alice.db.transaction() as s, outbox_disabled(s):
+        s.add(Question(id="q-new", **{k: v for k, v in values.items() if k != "deleted"}))
+    with alice.db.transaction() as s:
+        s.add(QuestionAttempt(student_id=alice.user_id, question_id="q-new", answer="true", is_correct=True))
+    alice.sync()
+    server.seed("questions", "q-new", {**values, "text": "New, edited?"}, "000000000000003:000000:teacher")
+
+    bob = make_laptop(FakeTransport(server))
+    sign_in(bob)
+    bob.config = SyncConfig(pull_page=1)
+    calls = {"pull": 0}
+    real_pull = bob.transport.pull
+
+    def pull(token: str, *, after: Any, limit: int) -> Any:
+        page = real_pull(token, after=after, limit=limit)
+        calls["pull"] += 1
+        return page
+
+    bob.transport.pull = pull  # type: ignore[method-assign]
+    synchronizer = bob.synchronizer()
+    result = synchronizer.run(should_stop=lambda: calls["pull"] >= 264)  # stop right after the attempt's page
+    assert result.stopped and result.held == 1
+    with bob.db.transaction() as s:
+        cursor = int(state.get(s, state.CURSOR))
+        assert s.scalar(select(func.count()).select_from(QuestionAttempt)) == 0
+    assert cursor < 264  # never past the held attempt: a crash now would not lose it
+    result = bob.sync()
+    assert result.held == 0
+    with bob.db.transaction() as s:
+        assert s.get(Question, "q-new").text == "New, edited?"
+        assert s.scalar(select(func.count()).select_from(QuestionAttempt)) == 1
+
+
+def test_a_count_difference_is_repaired_by_pulling_again_from_zero(
+        alice: Laptop, server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
+    alice.answer(6)
+    alice.sync()
+    with alice.db.transaction() as s:  # rows lost locally (a restored backup, a bug ...)
+        s.execute(delete(QuestionAttempt).where(QuestionAttempt.id.in_(
+            select(QuestionAttempt.id).limit(2))))
+    result = alice.sync()
+    assert result.repaired and result.mismatches == {}
+    with alice.db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(QuestionAttempt)) == 6
+    assert alice.pending() == 0
