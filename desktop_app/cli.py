@@ -5,10 +5,12 @@ Exit codes: 0 success; 1 a clear failure (one line on stderr); 2 bad usage (argp
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from desktop_app.logging_setup import setup_logging
 from desktop_app.paths import default_data_dir
 
 Command = Callable[[argparse.Namespace], int]
@@ -79,6 +81,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="adaptive-learning", description="Adaptive exam preparation, offline first.")
     parser.add_argument("--data-dir", help="folder of the local database (default: the user's data directory)")
+    parser.add_argument("--smoke-test", action="store_true", help="check this installation end to end and exit")
     sub = parser.add_subparsers(dest="command")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", help="folder of the local database (default: the user's data directory)")
@@ -101,6 +104,11 @@ _EXTENSIONS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    setup_logging("adaptive-learning" if args.command is None and not args.smoke_test else "adaptive-learning-cli")
+    if args.smoke_test:
+        from desktop_app.smoke import run_smoke_test
+
+        return run_smoke_test(Path(args.data_dir) if args.data_dir else None)
     if args.command is None:
         from desktop_app.ui.app import run_gui
 
@@ -111,5 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"adaptive-learning: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - a one-line reason, never a traceback for users
+        logging.getLogger(__name__).exception("%s failed", args.command)
         print(f"adaptive-learning: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+
+
+from desktop_app import data_commands  # noqa: E402,F401  (backup, restore, export register themselves)

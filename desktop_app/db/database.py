@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from desktop_app.backup import backup_before_upgrade
 from desktop_app.db import migrate
 from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.ids import new_id
@@ -34,9 +35,13 @@ class LocalDatabase:
 
     @classmethod
     def open(cls, data_dir: Path) -> "LocalDatabase":
-        """Create or upgrade the database in `data_dir` (created if missing)."""
+        """Create or upgrade the database in `data_dir` (created if missing).
+
+        An existing database behind the newest schema is backed up to `data_dir/backups`
+        first; raises desktop_app.backup.BackupError (nothing changed) if that fails."""
         data_dir = Path(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
+        backup_before_upgrade(data_dir)
         engine = make_engine(sqlite_url(data_dir))
         migrate.upgrade(engine)
         return cls(engine)
