@@ -98,6 +98,8 @@ class ModelParams:
     practice_growth: float = 0.1  # half-life x(1 + this) per correct answer ...
     spacing_growth: float = 1.5  # ... plus this x (1 - retention when answered): spacing effect
     lapse_factor: float = 0.7  # half-life x this per wrong answer
+    # The score a student reads is discounted until this many answers back it (see mastery).
+    evidence_prior: float = 2.0
     source: str = ""
 
     def to_dict(self) -> dict:
@@ -258,10 +260,17 @@ class MasteryModel:
 
     def mastery(self, state: StudentState, concept_id: str, now: datetime | None = None) -> float:
         """Mastery 0..100: predicted % success on an unseen question of the concept's average
-        difficulty, with forgetting applied at `now`. With no answers yet it is the population
-        rate for the concept (plus what other concepts say about the student); see
-        `ConceptState.attempts` to tell "not started" apart."""
-        return 100.0 * _sigmoid(self._logit(state, concept_id, "", None, now))
+        difficulty, with forgetting applied at `now`, weighed by the evidence that backs it:
+        x s / (s + evidence_prior) for s (weighted) right answers on the concept. A single
+        lucky answer is not mastery: students and teachers expect the score to grow with
+        demonstrated success, and a wrong answer never raises it. Predictions (`predict`)
+        are not discounted. 0 until the first right answer."""
+        c = state.concepts.get(concept_id)
+        s = c.successes if c is not None else 0.0
+        if s <= 0.0:
+            return 0.0
+        p = _sigmoid(self._logit(state, concept_id, "", None, now))
+        return 100.0 * p * s / (s + self.params.evidence_prior)
 
     def recall(self, state: StudentState, concept_id: str, now: datetime) -> float:
         """Predicted recall 0..1 of what was learned: 2^(-days since last practice / half-life).

@@ -60,7 +60,7 @@ def test_predictions_stay_strictly_between_0_and_1(model: MasteryModel) -> None:
         for difficulty in (None, 1, 5):
             p = model.predict(state, concept_id="c1", question_id="new", difficulty=difficulty)
             assert 0.0 < p < 1.0
-        assert 0.0 < model.mastery(state, "c1") < 100.0
+        assert 0.0 <= model.mastery(state, "c1") < 100.0
 
 
 def test_works_without_timestamps_or_question_parameters(model: MasteryModel) -> None:
@@ -194,3 +194,18 @@ def test_naive_and_aware_timestamps_mix(model: MasteryModel) -> None:
     model.update(state, Response("c", "q", True, at=datetime(2026, 3, 1, 9, 0)))
     model.update(state, Response("c", "q", True, at=T0 + timedelta(hours=1)))
     assert 0.0 < model.recall(state, "c", datetime(2026, 3, 5)) < 1.0
+
+
+def test_the_score_grows_with_demonstrated_success(model: MasteryModel) -> None:
+    """One lucky answer is not mastery; a run of right answers is; a wrong one never helps."""
+    state = model.new_state()
+    assert model.mastery(state, "c1") == 0.0
+    scores = []
+    for _ in range(8):
+        model.update(state, Response("c1", "q", True))
+        scores.append(model.mastery(state, "c1"))
+    assert scores[0] < 50.0 < scores[-1]
+    assert scores == sorted(scores)
+    before = model.mastery(state, "c1")
+    model.update(state, Response("c1", "q", False))
+    assert model.mastery(state, "c1") < before
