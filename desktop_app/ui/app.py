@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app.credentials import SecretStore
 from desktop_app.resources import resource_path
-from desktop_app.ui import theme
+from desktop_app.ui import qt_compat, theme
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.preferences import APPLICATION, ORGANISATION, Preferences
@@ -26,6 +26,7 @@ SECRETS_FILE = "secrets.json"  # used only where the OS has no keyring (owner-on
 
 
 def application() -> QApplication:
+    qt_compat.guard()
     app = QApplication.instance()
     if app is None:
         QApplication.setOrganizationName(ORGANISATION)

@@ -95,7 +95,7 @@ class MasteryChart(QWidget):
             p.drawText(QRectF(fm.height() * 1.3, y, label_w, row), Qt.AlignmentFlag.AlignVCenter, name)
             track = QRectF(label_w, y + (row - bar_h) / 2, track_w, bar_h)
             p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(pal.color(QPalette.ColorRole.AlternateBase))
+            p.setBrush(pal.color(QPalette.ColorRole.Window))
             p.drawRoundedRect(track, 3, 3)
             filled = QRectF(track.left(), track.top(), track.width() * min(max(bar.value, 0), 100) / 100, bar_h)
             p.setBrush(cividis(bar.value / 100))

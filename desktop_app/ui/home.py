@@ -88,7 +88,7 @@ class HomePage(QWidget):
 
         self.weak_card = Card(self.tr("Weakest concepts"))
         self.weakest = QListWidget()
-        self.weakest.setWordWrap(True)
+        self.weakest.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.weakest.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.weakest.setSizeAdjustPolicy(QListWidget.SizeAdjustPolicy.AdjustToContents)
         self.weakest.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -157,15 +157,15 @@ class HomePage(QWidget):
             item = QListWidgetItem(self.tr("%1\n%2 · mastery %3").replace("%1", c.name)
                                    .replace("%2", c.topic_name).replace("%3", f"{c.mastery:.0f}"))
             item.setData(Qt.ItemDataRole.UserRole, c.id)
-            item.setToolTip(self.tr("%n attempt(s). Press Enter to practise.", "", c.attempts))
+            item.setToolTip(c.name + "\n" + self.tr("%n attempt(s). Press Enter to practise.", "", c.attempts))
             self.weakest.addItem(item)
         self.weakest.setVisible(bool(v.weakest))
         self.practise_weak.setVisible(bool(v.weakest))
         self.weak_empty.setVisible(not v.weakest)
         if v.weakest:
             self.weakest.setCurrentRow(0)
-            rows = sum(self.weakest.sizeHintForRow(i) + 2 * self.weakest.spacing() for i in range(self.weakest.count()))
-            self.weakest.setMinimumHeight(rows + 2 * self.weakest.frameWidth() + 4)
+            row = 2 * self.fontMetrics().lineSpacing() + 2 * self.weakest.spacing() + 2
+            self.weakest.setMinimumHeight(row * self.weakest.count() + 2 * self.weakest.frameWidth())
         self.loaded.emit()
 
     def _practise_selected(self) -> None:

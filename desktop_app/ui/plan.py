@@ -159,8 +159,13 @@ class PlanPage(QWidget):
     # --- ticking ------------------------------------------------------------------------
 
     def _item_changed(self, item: QStandardItem) -> None:
-        key = item.data(_KEY)
-        if self._filling or not key:
+        if self._filling:
+            return
+        # Read through the model, not QStandardItem.data(): in PySide6 6.12 on Python 3.11 the
+        # latter drops a reference to None for a role that holds nothing (a day row here),
+        # which crashes the interpreter at exit.
+        key = self.model.data(item.index(), _KEY)
+        if not key:
             return
         day, topic_id, kind = key
         done = item.checkState() == Qt.CheckState.Checked

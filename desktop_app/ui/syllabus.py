@@ -44,7 +44,7 @@ class MasteryDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(option.palette.color(QPalette.ColorRole.AlternateBase).darker(108))
+        painter.setBrush(option.palette.color(QPalette.ColorRole.Window))
         painter.drawRoundedRect(track, 3, 3)
         bar = QRectF(track.left(), track.top(), track.width() * min(max(value, 0.0), 100.0) / 100.0, track.height())
         painter.setBrush(cividis(value / 100.0))

@@ -13,6 +13,7 @@ values (the services' dataclasses), never ORM objects: their session is gone by 
 from __future__ import annotations
 
 import logging
+import queue
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
@@ -37,7 +38,7 @@ class TaskRunner(QObject):
     busy_changed = Signal(bool)
     changed = Signal()
     finished = Signal()
-    _deliver = Signal(object)  # a closure to call on the GUI thread
+    _wake = Signal()  # "closures are waiting"; they travel in a queue, not in the signal
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,7 +46,11 @@ class TaskRunner(QObject):
         self._pending = 0
         self._closed = False
         self.db: LocalDatabase | None = None
-        self._deliver.connect(self._on_deliver)
+        # Python objects cross threads through this queue (as in Anki's taskman), never as
+        # signal arguments: the signal carries no data, so nothing depends on how a binding
+        # copies Python objects between threads.
+        self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._wake.connect(self._drain)
 
     # --- submitting ---------------------------------------------------------------------
 
@@ -67,7 +72,7 @@ class TaskRunner(QObject):
     def progress(self, callback: Callable[..., Any]) -> Callable[..., None]:
         """Wrap a GUI `callback` so the worker can call it (e.g. an import's progress)."""
         def post(*args: Any) -> None:
-            self._deliver.emit(lambda: callback(*args))
+            self._post(lambda: callback(*args))
         return post
 
     def shutdown(self) -> None:
@@ -97,13 +102,24 @@ class TaskRunner(QObject):
         if self._pending == 1:
             self.busy_changed.emit(True)
         future = self._executor.submit(fn)
-        future.add_done_callback(lambda f: self._deliver.emit(_Outcome(f, on_success, on_failure, write)))
+        future.add_done_callback(lambda f: self._post(_Outcome(f, on_success, on_failure, write)))
         return future
 
-    @Slot(object)
-    def _on_deliver(self, item: Any) -> None:
-        if self._closed:
-            return
+    def _post(self, item: Any) -> None:
+        self._inbox.put(item)
+        self._wake.emit()
+
+    @Slot()
+    def _drain(self) -> None:
+        while True:
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if not self._closed:
+                self._deliver_one(item)
+
+    def _deliver_one(self, item: Any) -> None:
         if not isinstance(item, _Outcome):
             item()
             return

@@ -15,8 +15,10 @@ from desktop_app.resources import resource_path
 _system_font: QFont | None = None
 
 # (window, base, alternate, text, mid, highlight, highlighted text, link, error)
-_LIGHT = ("#f4f5f7", "#ffffff", "#eceef2", "#1b1d21", "#c4c8d0", "#2f5fb3", "#ffffff", "#1f5bb8", "#b3261e")
-_DARK = ("#1e2025", "#15171a", "#272a30", "#e6e7ea", "#4a4f59", "#7aa7ff", "#0d1117", "#8fb8ff", "#ffb4ab")
+# Surfaces rise in light: window < cards (alternate base) < fields and lists (base), so an
+# input never has the colour of the card it sits on, in either scheme.
+_LIGHT = ("#eceef2", "#ffffff", "#f7f8fa", "#1b1d21", "#b9bec8", "#2f5fb3", "#ffffff", "#1f5bb8", "#b3261e")
+_DARK = ("#17191d", "#2c3037", "#212429", "#e6e7ea", "#5a606b", "#7aa7ff", "#0d1117", "#8fb8ff", "#ffb4ab")
 
 
 def _palette(colours: tuple[str, ...]) -> QPalette:

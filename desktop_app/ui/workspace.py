@@ -66,8 +66,7 @@ class Workspace(QWidget):
         QWidget.setTabOrder(self.nav, self.pages)
 
     def start(self) -> None:
-        self.nav.setCurrentRow(HOME)
-        self._show(HOME)
+        self.nav.setCurrentRow(HOME)  # shows Home and loads its data (currentRowChanged)
 
     def go(self, index: int, *, focus_page: bool = False) -> None:
         if self.nav.currentRow() != index:

@@ -15,9 +15,12 @@ from pytestqt.qtbot import QtBot
 from desktop_app.credentials import SecretStore
 from desktop_app.services import accounts, profile
 from desktop_app.services.setup import initialise
-from desktop_app.ui import signin
+from desktop_app.ui import qt_compat, signin
 from desktop_app.ui.app import build_window
 from desktop_app.ui.main_window import MainWindow
+
+
+qt_compat.guard()  # PySide6 6.12.0 drops a reference to True on every emit (see qt_compat)
 
 
 @pytest.fixture(autouse=True)
