@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import Concept, Question, QuestionAttempt, Topic
+from desktop_app.engine.input_errors import EmptySyllabusError
 from desktop_app.services import learner
 from desktop_app.services.answers import grade
 from desktop_app.services.progress import record_attempt
@@ -71,8 +72,8 @@ def next_question(session: Session, *, student_id: str, now: datetime, previous_
     """
     try:
         c = learner.content(session)
-    except ValueError:
-        return None  # an empty syllabus: nothing to practise yet
+    except EmptySyllabusError:
+        return None  # nothing to practise yet
     recent = _recent_questions(session, student_id)
     if previous_question_id and (not recent or recent[-1] != previous_question_id):
         recent.append(previous_question_id)
