@@ -7,7 +7,7 @@ number shows its problem next to the field and records nothing.
 from __future__ import annotations
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QSlider, QVBoxLayout, QWidget,
 )
@@ -65,7 +65,7 @@ class PracticePage(QWidget):
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.why = QLabel()
         self.why.setWordWrap(True)
-        self.why.setProperty("role", "secondary")
+        self.why.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # secondary, still >= 4.5:1
         self.answer_box = QVBoxLayout()
         self.choices = QButtonGroup(self)
         self.choices.setExclusive(True)

@@ -6,7 +6,7 @@ passes WCAG AA; the system colour scheme (QStyleHints.colorScheme) decides which
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -31,8 +31,8 @@ def _palette(colours: tuple[str, ...]) -> QPalette:
                          (R.Midlight, alternate), (R.Dark, mid.darker(130)), (R.Light, base),
                          (R.Shadow, QColor("#000000")), (R.Highlight, highlight),
                          (R.HighlightedText, highlighted), (R.Link, link), (R.LinkVisited, link),
-                         (R.BrightText, error), (R.PlaceholderText, QColor(text).lighter(150)
-                                                if window.lightness() < 128 else QColor("#6b7079"))):
+                         (R.BrightText, error), (R.PlaceholderText, QColor("#a3a8b1")
+                                                if window.lightness() < 128 else QColor("#5f646d"))):
         p.setColor(role, colour)
     dim = QColor(text)
     dim.setAlpha(110)
@@ -62,6 +62,9 @@ def apply(app: QApplication, *, theme: str, font_scale: float) -> None:
     font.setPointSizeF(size * font_scale)
     app.setFont(font)
     app.setStyleSheet(resource_path("styles", "app.qss").read_text(encoding="utf-8"))
+    for widget in app.allWidgets():  # after the style sheet, which re-polishes fonts
+        if isinstance(widget, ScaledLabel):
+            widget._refont()
 
 
 class ScaledLabel(QLabel):
@@ -72,18 +75,13 @@ class ScaledLabel(QLabel):
                  parent: QWidget | None = None) -> None:
         super().__init__(text, parent)
         self._scale, self._bold = scale, bold
-        self._refont()
+        self._refont()  # explicit, so `apply` re-derives it when the text size changes
 
-    def _refont(self) -> None:
+    def _refont(self, *_args: object) -> None:
         font = QFont(QApplication.font())
         font.setPointSizeF(font.pointSizeF() * self._scale)
         font.setBold(self._bold)
         self.setFont(font)
-
-    def event(self, e: QEvent) -> bool:
-        if e.type() == QEvent.Type.ApplicationFontChange:
-            self._refont()
-        return super().event(e)
 
 
 def heading(text: str, *, level: int = 1, parent: QWidget | None = None) -> ScaledLabel:

@@ -166,3 +166,17 @@ def test_keep_me_signed_in_opens_home_directly_next_start(qtbot: QtBot, make_win
     qtbot.waitUntil(lambda: window.workspace is not None and window.workspace.home.data is not None, timeout=20_000)
     assert window.account.id == student
     assert PLAN == 2
+
+
+def test_text_size_setting_scales_every_text(qtbot: QtBot, home_window: MainWindow) -> None:
+    ws = home_window.workspace
+    before = (ws.home.greeting.font().pointSizeF(), ws.home.practise_now.font().pointSizeF(),
+              ws.home.exam_line.font().pointSizeF())
+    page = ws.settings
+    page.font_size.setCurrentIndex(page.font_size.findData(1.3))
+    qtbot.waitUntil(lambda: ws.home.greeting.font().pointSizeF() > before[0] * 1.2)
+    after = (ws.home.greeting.font().pointSizeF(), ws.home.practise_now.font().pointSizeF(),
+             ws.home.exam_line.font().pointSizeF())
+    assert all(a == pytest.approx(b * 1.3, rel=0.05) for a, b in zip(after, before))
+    assert ws.home.practise_now.font().bold()
+    page.font_size.setCurrentIndex(page.font_size.findData(1.0))
