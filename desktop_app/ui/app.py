@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import logging
 import sys
-import traceback
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.credentials import SecretStore
 from desktop_app.resources import resource_path
 from desktop_app.ui import qt_compat, theme
 from desktop_app.ui.context import AppContext
+from desktop_app.ui.error_dialog import install_error_dialog
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.preferences import APPLICATION, ORGANISATION, Preferences
 from desktop_app.ui.sync_controller import SyncController, UnavailableSyncController
@@ -78,22 +77,11 @@ def build_window(data_dir: Path, *, settings: QSettings | None = None, secrets: 
     return window
 
 
-def _excepthook(window: MainWindow) -> Callable[[type[BaseException], BaseException, TracebackType | None], None]:
-    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-        log.error("unexpected error", exc_info=(kind, value, tb))
-        text = "".join(traceback.format_exception_only(kind, value)).strip()
-        box = QMessageBox(QMessageBox.Icon.Critical, window.tr("Something went wrong"),
-                          window.tr("An unexpected error happened; your saved work is safe.\n\n%1").replace("%1", text),
-                          QMessageBox.StandardButton.Ok, window)
-        box.open()
-    return hook
-
-
 def run_gui(data_dir: Path) -> int:
     """Run the desktop app on the database in `data_dir`; returns the exit code."""
     app = application()
     window = build_window(data_dir)
-    sys.excepthook = _excepthook(window)
+    install_error_dialog(window)  # uncaught errors: logged, and shown in one dialog
     window.show()
     window.start()
     code = app.exec()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,8 +28,9 @@ class HomeData:
     plan: PlanView | None
 
 
-def load_home(session: Session, *, student_id: str, ctx_now, today) -> HomeData:  # type: ignore[no-untyped-def]
-    view = dashboard.home(session, student_id=student_id, now=ctx_now)
+def load_home(session: Session, *, student_id: str, now: datetime, today: date) -> HomeData:
+    """Home's read model plus today's plan (worker thread; current_plan may re-plan and write)."""
+    view = dashboard.home(session, student_id=student_id, now=now)
     plan = planning.current_plan(session, student_id=student_id, today=today) if view.exam_date else None
     day = next((d for d in plan.days if d.day == today), None) if plan else None
     return HomeData(view=view, today=day, plan=plan)
@@ -130,7 +132,7 @@ class HomePage(QWidget):
 
     def refresh(self) -> None:
         student, now, today = self._student_id, self._ctx.now(), self._ctx.today()
-        self._ctx.runner.write(lambda s: load_home(s, student_id=student, ctx_now=now, today=today),
+        self._ctx.runner.write(lambda s: load_home(s, student_id=student, now=now, today=today),
                                on_success=self.show_data)
 
     def show_data(self, data: HomeData) -> None:
