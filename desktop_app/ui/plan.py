@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QFont, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTreeView, QVBoxLayout, QWidget
 
 from desktop_app.services import planning
@@ -148,6 +148,9 @@ class PlanPage(QWidget):
         item = QStandardItem(label)
         item.setSelectable(True)
         item.setToolTip(self.tr("%1 of %2 minutes planned").replace("%1", str(minutes)).replace("%2", str(capacity)))
+        if day < today:
+            item.setForeground(self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+            item.setToolTip(self.tr("Past day: what was left undone has moved to the coming days"))
         if day == today:
             font = QFont(item.font())
             font.setBold(True)

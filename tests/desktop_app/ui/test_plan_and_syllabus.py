@@ -180,3 +180,20 @@ def test_text_size_setting_scales_every_text(qtbot: QtBot, home_window: MainWind
     assert all(a == pytest.approx(b * 1.3, rel=0.05) for a, b in zip(after, before))
     assert ws.home.practise_now.font().bold()
     page.font_size.setCurrentIndex(page.font_size.findData(1.0))
+
+
+def test_a_missed_day_re_plans_on_the_next_start(qtbot: QtBot, home_window: MainWindow) -> None:
+    page = home_window.workspace.plan
+    with qtbot.waitSignal(page.loaded, timeout=20_000):
+        home_window.workspace.go(PLAN)
+    first = page.plan
+    real_now = home_window.ctx.now()
+    home_window.ctx.now = lambda: real_now + timedelta(days=2)  # two days later, nothing ticked
+    with qtbot.waitSignal(page.loaded, timeout=20_000):
+        page.refresh()
+    assert page.plan.created_at > first.created_at
+    today = home_window.ctx.today()
+    row = next(i for i, d in enumerate(page.plan.days) if d.day == today)
+    assert page.model.item(row, 0).text().startswith("Today")
+    assert page.view.currentIndex().row() == row  # the screen opens on today
+    assert all(not page.model.item(i, 0).text().startswith("Today") for i in range(row))
