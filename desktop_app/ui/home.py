@@ -156,7 +156,7 @@ class HomePage(QWidget):
                              for t in v.topics])
         self.weakest.clear()
         for c in v.weakest:
-            item = QListWidgetItem(self.tr("%1\n%2 · mastery %3").replace("%1", c.name)
+            item = QListWidgetItem(self.tr("%1\nmastery %3 · %2").replace("%1", c.name)
                                    .replace("%2", c.topic_name).replace("%3", f"{c.mastery:.0f}"))
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             item.setToolTip(c.name + "\n" + self.tr("%n attempt(s). Press Enter to practise.", "", c.attempts))

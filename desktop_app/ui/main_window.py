@@ -93,9 +93,14 @@ class MainWindow(QMainWindow):
         self.first_run.username.setFocus()
 
     def _back_to_login(self) -> None:
-        self.runner.query(lambda s: signin.start_state(s, store=self.ctx.secrets, device_id=self.ctx.device_id),
-                          on_success=lambda st: (self.login.reset(st.accounts, st.last),
-                                                 self.pages.setCurrentWidget(self.login)))
+        store, device = self.ctx.secrets, self.ctx.device_id
+        self.runner.query(lambda s: signin.start_state(s, store=store, device_id=device),
+                          on_success=self._show_login)
+
+    def _show_login(self, state: signin.StartState) -> None:
+        self.login.reset(state.accounts, state.last)
+        self.pages.setCurrentWidget(self.login)
+        self.login.password.setFocus()
 
     # --- signed in ----------------------------------------------------------------------
 

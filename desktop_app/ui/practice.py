@@ -6,7 +6,7 @@ number shows its problem next to the field and records nothing.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QSlider, QVBoxLayout, QWidget,
@@ -303,9 +303,7 @@ class PracticePage(QWidget):
         self._set_inputs_enabled(True)
         if not isinstance(exc, AnswerFormatError):
             raise exc
-        from PySide6.QtCore import QCoreApplication
-
-        message = QCoreApplication.translate("answers", str(exc))
+        message = QCoreApplication.translate("answers", str(exc))  # the service's sentence, translatable
         if self.number.isVisible():
             self.number_error.show_message(message)
             self.number.selectAll()
