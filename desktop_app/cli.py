@@ -125,3 +125,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 from desktop_app import data_commands  # noqa: E402,F401  (backup, restore, export register themselves)
+from desktop_app import sync_commands  # noqa: E402,F401  (register, login, logout, sync register themselves)

@@ -97,6 +97,10 @@ class Synchronizer:
                 with self._reading() as session:
                     seen = state.get(session, state.SERVER_SEQ)
                 newest = self.pull(token, result, should_stop) if str(summary.cursor) != seen else 0
+                if not result.stopped and self._has_pending():
+                    # The pull folded a local duplicate into the server's row (singletons.py),
+                    # or the person kept working: send it now, not a round later.
+                    self.push(token, result, should_stop)
                 if not result.stopped:
                     self.check(token, result, should_stop, summary=summary, newest_pulled=newest)
             if not result.stopped:
@@ -231,6 +235,10 @@ class Synchronizer:
         """A read-only session (rolled back on exit: no commit, no clock write)."""
         with self.db.session() as session:
             yield session
+
+    def _has_pending(self) -> bool:
+        with self._reading() as session:
+            return outbox.pending_count(session) > 0
 
     def _finish_reown(self, token: str, result: RoundResult, should_stop: Callable[[], bool]) -> None:
         """An offline account's first login: pull the account's rows, then move ours (reown.py)."""

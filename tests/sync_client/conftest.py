@@ -195,3 +195,14 @@ def sign_in(laptop: Laptop, username: str = "alice", *, server_url: str = "fake:
     from sync_client import account
     return account.login(laptop.db, laptop.transport, laptop.tokens, server_url=server_url, username=username,
                          password=PASSWORD)
+
+
+@pytest.fixture
+def live(pg_url: str) -> Iterator[Any]:
+    """The real sync server on a fresh PostgreSQL database, on a free loopback port."""
+    from tests.sync_client.live import LiveServer
+    server = LiveServer(pg_url).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +25,6 @@ from tests.sync_client.live import LiveServer
 
 pytestmark = pytest.mark.postgres
 DAY_MS = 24 * 3600 * 1000
-
-
-@pytest.fixture
-def live(pg_url: str) -> Iterator[LiveServer]:
-    server = LiveServer(pg_url).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 class LossyTransport(HttpTransport):

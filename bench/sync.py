@@ -1,0 +1,190 @@
+"""Sync end to end on loopback: client, server and PostgreSQL on this machine.
+
+    tests/tools/with_postgres.sh .venv/bin/python bench/sync.py [--attempts 10000]
+
+Starts the real server (`python -m sync_server`, one worker) on a fresh database, then:
+laptop A pushes N attempts (plus the pull-back and count check of its round), laptop B —
+a second laptop of the same student — pulls them all on its first sync (apply, mastery
+recompute, check); then the median cost of a no-op round and of a round with 100 new
+attempts. Prints a table; asserts nothing (bench/, not tests/). Targets (issue 6):
+>= 20,000 attempts/s each way, no-op <= 15 ms, 100 new <= 50 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import keyring
+from keyring.backend import KeyringBackend
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from desktop_app.db.models import Question, QuestionAttempt  # noqa: E402
+from desktop_app.db.session import make_engine  # noqa: E402
+from desktop_app.services.setup import initialise  # noqa: E402
+from sync_client import account  # noqa: E402
+from sync_client.engine import Synchronizer  # noqa: E402
+from sync_client.state import TokenStore  # noqa: E402
+from sync_client.transport import HttpTransport  # noqa: E402
+
+PASSWORD = "correct horse battery"
+
+
+class _MemoryKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+    store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+def _fresh_database(server_url: str) -> str:
+    name = "bench_" + uuid.uuid4().hex[:8]
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _start_server(db_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    import socket
+
+    import requests
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "sync_server", "--db-url", db_url, "--port", str(port),
+                             "--workers", "1", "--log-level", "warning"], cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/api/v1/health", timeout=1).status_code == 200:
+                return proc, url
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit("the sync server did not start")
+
+
+def _laptop(base: Path, name: str, url: str) -> tuple[object, Synchronizer]:
+    db, _ = initialise(base / name)
+    tokens = TokenStore(base / name, db.device_id)
+    return db, Synchronizer(db, HttpTransport(url), token=tokens.get)
+
+
+def _add_attempts(db: object, student_id: str, n: int, start: datetime) -> None:
+    """N attempts written the way the app writes them: ORM rows, the outbox hook queues each."""
+    with db.transaction() as s:  # type: ignore[attr-defined]
+        questions = s.scalars(select(Question.id).order_by(Question.id)).all()
+        for i in range(n):
+            s.add(QuestionAttempt(student_id=student_id, question_id=questions[i % len(questions)],
+                                  answer="x", is_correct=i % 3 != 0, time_taken_seconds=20.0 + i % 40,
+                                  confidence=1 + i % 5, timestamp=start + timedelta(seconds=30 * i)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--attempts", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    pg = os.environ.get("ADAPTIVE_LEARNING_TEST_PG_URL")
+    if not pg:
+        raise SystemExit("run under tests/tools/with_postgres.sh (ADAPTIVE_LEARNING_TEST_PG_URL)")
+    keyring.set_keyring(_MemoryKeyring())
+    proc, url = _start_server(_fresh_database(pg))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            base = Path(tmp)
+            a_db, a = _laptop(base, "a", url)
+            user = account.register(a_db, a.transport, TokenStore(base / "a", a_db.device_id), server_url=url,
+                                    username="bench", password=PASSWORD)
+            a.run()  # settle the syllabus stamps first: not part of the measurement
+            start = datetime.now(timezone.utc) - timedelta(days=60)
+            _add_attempts(a_db, user.user_id, args.attempts, start)
+
+            t0 = time.perf_counter()
+            result = a.push(a._require_token(), __import__("sync_client.engine").engine.RoundResult(), lambda: False)
+            push_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            a.run()  # the rest of A's round: summary, pull-back of its own changes, check
+            a_rest_s = time.perf_counter() - t0
+
+            b_db, b = _laptop(base, "b", url)
+            account.login(b_db, b.transport, TokenStore(base / "b", b_db.device_id), server_url=url,
+                          username="bench", password=PASSWORD)
+            t0 = time.perf_counter()
+            pulled = b.run()
+            pull_s = time.perf_counter() - t0
+            with b_db.transaction() as s:
+                got = s.scalar(text("SELECT count(*) FROM question_attempts"))
+
+            noop = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                a.run()
+                noop.append(time.perf_counter() - t0)
+            incremental = []
+            for i in range(args.repeat):
+                _add_attempts(a_db, user.user_id, 100, start + timedelta(days=1 + i))
+                t0 = time.perf_counter()
+                a.run()
+                incremental.append(time.perf_counter() - t0)
+            b.run()
+            b_incremental = []
+            for i in range(args.repeat):
+                _add_attempts(a_db, user.user_id, 100, start + timedelta(days=30 + i))
+                a.run()
+                t0 = time.perf_counter()
+                b.run()
+                b_incremental.append(time.perf_counter() - t0)
+
+            n = args.attempts
+            rows = [
+                ("push N attempts (A)", f"{push_s * 1000:,.0f} ms", f"{n / push_s:,.0f} attempts/s", ">= 20,000/s"),
+                ("rest of A's round", f"{a_rest_s * 1000:,.0f} ms", "summary, pull-back, check", ""),
+                ("first sync of laptop B", f"{pull_s * 1000:,.0f} ms",
+                 f"{got / pull_s:,.0f} attempts/s ({got} rows, mastery incl.)", ">= 20,000/s"),
+                ("no-op round (median)", f"{statistics.median(noop) * 1000:.1f} ms", "", "<= 15 ms"),
+                ("100 new attempts, A (median)", f"{statistics.median(incremental) * 1000:.1f} ms", "push+pull-back",
+                 "<= 50 ms"),
+                ("100 new attempts, B (median)", f"{statistics.median(b_incremental) * 1000:.1f} ms",
+                 "pull + mastery", "<= 50 ms"),
+            ]
+            print(f"\nSync on loopback, {n:,} attempts, server {url} (1 worker), PostgreSQL local\n")
+            widths = [max(len(r[i]) for r in rows) for i in range(4)]
+            header = ("measure", "time", "rate / note", "target")
+            widths = [max(w, len(h)) for w, h in zip(widths, header)]
+            print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+            print("  ".join("-" * w for w in widths))
+            for r in rows:
+                print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+            assert result is None and pulled.pending == 0
+            a_db.close()
+            b_db.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
