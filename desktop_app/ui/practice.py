@@ -7,7 +7,7 @@ number shows its problem next to the field and records nothing.
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtGui import QKeyEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QSlider, QVBoxLayout, QWidget,
 )
@@ -40,6 +40,7 @@ class PracticePage(QWidget):
         self._shown = 0
         self._want_next = False
         self._busy = False
+        self._start_clock_when_seen = False
 
         self.title = heading(self.tr("Practice"))
         self.focus_label = QLabel()
@@ -175,7 +176,7 @@ class PracticePage(QWidget):
         if self.current is None and not self._busy:
             self.start(self._focus)
         else:
-            self._focus_answer()
+            self.focus_answer()
 
     def _fetch(self, *, previous: str | None, show: bool) -> None:
         student, now, seed = self._student_id, self._ctx.now(), self._shown
@@ -229,11 +230,28 @@ class PracticePage(QWidget):
         self.number_error.show_message(None)
         self.choice_error.hide()
         self._set_inputs_enabled(True)
+        self._start_clock_when_seen = not self.isVisible()  # fetched ahead: time from when it is seen
+        if not self._start_clock_when_seen:
+            self._start_clock()
+        self.focus_answer()
+        self.question_shown.emit()
+
+    def _start_clock(self) -> None:
+        self._start_clock_when_seen = False
         self._elapsed.start()
         self._tick.start()
         self._show_time()
-        self._focus_answer()
-        self.question_shown.emit()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._start_clock_when_seen and self.current is not None and self.feedback is None:
+            self._start_clock()
+
+    def prefetch(self) -> None:
+        """Choose the first question ahead of time (the engine's first choice in a session
+        can take seconds on a long history); it waits, unseen and untimed, until opened."""
+        if self.current is None and not self._busy:
+            self.start(self._focus)
 
     def _build_answers(self, kind: str, options: list[str] | None) -> None:
         for b in self.choices.buttons():
@@ -257,12 +275,12 @@ class PracticePage(QWidget):
             radio.setToolTip(tip)
             self.choices.addButton(radio, i)
             self.answer_box.addWidget(radio)
-            radio.setVisible(self.card.isVisible())  # now, not deferred: it is about to take the focus
+            radio.show()  # now, not deferred (it may take the focus); shows with the page if hidden
             if previous is not None:
                 QWidget.setTabOrder(previous, radio)
             previous = radio
 
-    def _focus_answer(self) -> None:
+    def focus_answer(self) -> None:
         if self.feedback is not None:
             self.next_button.setFocus()
         elif self.number.isVisible():

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 from sqlalchemy.orm import Session
 
@@ -138,16 +139,28 @@ class _Outcome(Generic[T]):
         self.future, self.on_success, self.on_failure, self.write = future, on_success, on_failure, write
 
     def dispatch(self, runner: TaskRunner) -> None:
+        if self.future.cancelled():
+            return
         exc = self.future.exception()
         if exc is None:
             if self.write:
                 runner.changed.emit()
-            if self.on_success is not None:
-                self.on_success(self.future.result())
+            if _alive(self.on_success):
+                self.on_success(self.future.result())  # type: ignore[misc]
             return
         if self.on_failure is not None and isinstance(exc, Exception):
-            self.on_failure(exc)
+            if _alive(self.on_failure):
+                self.on_failure(exc)
             return
         # Unexpected: raise on the GUI thread, where the application's excepthook shows it
         # (and pytest-qt turns it into a test failure).
         raise exc
+
+
+def _alive(callback: Callable[..., Any] | None) -> bool:
+    """False for a method of a widget that is gone (a screen closed while its task ran,
+    e.g. after signing out): the result has nobody to show it to."""
+    if callback is None:
+        return False
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)

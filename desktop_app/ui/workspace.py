@@ -63,6 +63,7 @@ class Workspace(QWidget):
         self.plan.open_settings.connect(lambda: self.go(SETTINGS))
         self.syllabus.practise.connect(self.practise_concept)
         self.settings.sign_out.connect(self.sign_out)
+        self.home.loaded.connect(self.practice.prefetch)  # a no-op once a question is waiting
         QWidget.setTabOrder(self.nav, self.pages)
 
     def start(self) -> None:
@@ -71,9 +72,13 @@ class Workspace(QWidget):
     def go(self, index: int, *, focus_page: bool = False) -> None:
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)
-        if focus_page:
-            self.pages.currentWidget().setFocus()
-            self.pages.currentWidget().focusNextChild()
+        if focus_page:  # from a shortcut: the keyboard lands in the screen, not in the list
+            page = self.pages.currentWidget()
+            if page is self.practice:
+                self.practice.focus_answer()
+            else:
+                page.setFocus()
+                page.focusNextChild()
 
     def _show(self, index: int) -> None:
         self.pages.setCurrentIndex(index)

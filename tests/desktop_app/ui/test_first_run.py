@@ -70,9 +70,11 @@ def test_first_run_account_profile_and_first_answer_by_keyboard(qtbot: QtBot, ma
     workspace = window.workspace
     assert workspace.home.data.view.target_exam == "GCSE Mathematics"
 
-    with qtbot.waitSignal(workspace.practice.question_shown, timeout=20_000):
-        qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     practice = workspace.practice
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: practice.isVisible() and practice.current is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: focused() in (practice.number, *practice.choices.buttons()))
+    assert practice.timer_label.text().startswith("0:0")  # timed from when it is seen
     question = practice.current.question
     if question.type == "mcq":
         press(qtbot, Qt.Key.Key_1)

@@ -80,3 +80,12 @@ def test_true_false_keys_and_nothing_chosen(qtbot: QtBot, home_window: MainWindo
     with home_window.runner.db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(QuestionAttempt)) == 1
         assert s.scalar(select(QuestionAttempt.answer)) == "false"
+
+
+def test_first_question_is_fetched_ahead_and_timed_from_when_it_is_seen(qtbot: QtBot, home_window: MainWindow) -> None:
+    page = home_window.workspace.practice
+    qtbot.waitUntil(lambda: page.current is not None, timeout=20_000)  # fetched while Home shows
+    assert not page.isVisible() and not page._elapsed.isValid()
+    qtbot.keyClick(home_window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert page.isVisible() and page._elapsed.isValid()
+    assert focused() in (page.number, *page.choices.buttons())

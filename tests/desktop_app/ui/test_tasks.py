@@ -87,3 +87,16 @@ def test_a_failed_write_rolls_back(qtbot: QtBot, runner: TaskRunner, local_db: L
     assert str(errors[0]) == "boom"
     with local_db.transaction() as s:
         assert s.get(SyncState, "half") is None
+
+
+def test_results_for_a_deleted_screen_are_dropped(qtbot: QtBot, runner: TaskRunner) -> None:
+    import shiboken6
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel()
+    go = threading.Event()
+    with qtbot.waitSignal(runner.finished):
+        runner.query(lambda _s: go.wait(10) and "late", on_success=label.setText)
+        shiboken6.delete(label)  # the screen closes while its task runs (GUI thread)
+        go.set()
+    assert not shiboken6.isValid(label)
