@@ -189,6 +189,12 @@ def _count(conn: sqlite3.Connection, table: str) -> int:
         return 0  # a schema without that table
 
 
+def _unreadable(path: Path, exc: sqlite3.DatabaseError) -> str:
+    if "not a database" in str(exc):
+        return f"{path} is not a SQLite database"
+    return f"{path} is damaged ({exc})"
+
+
 def inspect_database(conn: sqlite3.Connection, path: Path) -> BackupInfo:
     """Check that `conn` is an intact Adaptive Learning database this app can open.
 
@@ -208,7 +214,7 @@ def inspect_database(conn: sqlite3.Connection, path: Path) -> BackupInfo:
         students = _count(conn, "users")
         attempts = _count(conn, "question_attempts")
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{path} is not a SQLite database ({exc})") from None
+        raise BackupError(_unreadable(path, exc)) from None
     return BackupInfo(path=path, revision=revision, students=students, attempts=attempts)
 
 
@@ -258,7 +264,7 @@ def restore_database(data_dir: Path, file: Path, *, now: datetime | None = None)
             check.close()
         replaced = _swap_in(live, staged, now=now)
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{file} is not a SQLite database ({exc})") from None
+        raise BackupError(_unreadable(file, exc)) from None
     except OSError as exc:
         raise BackupError(f"cannot restore into {data_dir}: {exc.strerror or exc}") from None
     finally:

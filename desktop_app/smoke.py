@@ -30,6 +30,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timezone
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from sqlalchemy import func, select, text
@@ -72,8 +73,14 @@ def _resources() -> str:
     missing = [str(p) for p in needed if not p.is_file()]
     if missing:
         raise SmokeFailure(f"missing resources: {', '.join(missing)}")
+    # keyring finds its OS backends through its package metadata; a bundle without it would
+    # quietly fall back to the secrets file on every machine.
+    known = entry_points(group="keyring.backends")
+    if not known:
+        raise SmokeFailure("keyring lists no backends (its package metadata is missing)")
     backend = keyring.get_keyring()
-    return f"icons and styles found; keyring backend {type(backend).__module__}.{type(backend).__name__}"
+    return (f"icons and styles found; keyring knows {len(known)} backends, uses "
+            f"{type(backend).__module__}.{type(backend).__name__}")
 
 
 def _window(data_dir: Path) -> str:
