@@ -1,0 +1,266 @@
+"""Load benchmark of the sync server: many devices pushing attempts and pulling, then an audit.
+
+    tests/tools/with_postgres.sh .venv/bin/python bench/server_load.py [--devices 100]
+        [--batches 50] [--batch-size 100] [--workers 2] [--max-seconds 240]
+
+Starts a real server process (`python -m sync_server`, uvicorn workers) on 127.0.0.1
+against a throwaway database on the PostgreSQL of ADAPTIVE_LEARNING_TEST_PG_URL. Each
+simulated device is a thread with its own student account: it pushes `batches` batches of
+`batch-size` question attempts, pulls after every fifth push, re-sends one batch as if its
+response had been lost, and pulls to the end. Prints throughput, latency percentiles per
+request type, and an audit: rows in PostgreSQL == attempts pushed, no duplicates, each
+device pulled all of its own rows. Accounts and tokens are made directly in the database
+(argon2 would dominate the set-up); a few real registrations and logins are timed apart.
+Loopback only. Exits non-zero if the audit fails.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+import requests
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from desktop_app.db.hlc import HybridLogicalClock  # noqa: E402
+from desktop_app.db.ids import new_id  # noqa: E402
+from desktop_app.services.passwords import hash_password  # noqa: E402
+from sync_server.auth import token_digest  # noqa: E402
+from tests.sync_server.conftest import question_ids, start_server, stop_server  # noqa: E402
+
+HEADERS = {"X-Protocol-Version": "1"}
+
+
+def dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process (Linux /proc), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(root: int) -> list[int]:
+    """The server process and its uvicorn workers."""
+    pids = [root]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == root:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            pass
+    return pids
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+class Device(threading.Thread):
+    def __init__(self, base: str, user_id: str, token: str, questions: list[str], args: argparse.Namespace,
+                 deadline: float, timings: dict[str, list[float]], lock: threading.Lock) -> None:
+        super().__init__(daemon=True)
+        self.base, self.user_id, self.questions, self.args = base, user_id, questions, args
+        self.deadline, self.timings, self.lock = deadline, timings, lock
+        self.http = requests.Session()
+        self.http.headers.update({**HEADERS, "Authorization": f"Bearer {token}"})
+        self.device = "bench" + user_id[-8:]
+        self.clock = HybridLogicalClock(self.device)
+        self.pushed: set[str] = set()
+        self.pulled_own: set[str] = set()
+        self.cursor = 0
+        self.errors: list[str] = []
+
+    def _timed(self, kind: str, call):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        response = call()
+        elapsed = time.perf_counter() - start
+        with self.lock:
+            self.timings[kind].append(elapsed)
+        if response.status_code != 200:
+            self.errors.append(f"{kind}: {response.status_code} {response.text[:200]}")
+        return response
+
+    def batch(self) -> list[dict]:
+        now = datetime.now(timezone.utc).isoformat()
+        ops = []
+        for _ in range(self.args.batch_size):
+            row_id = new_id()
+            ops.append({"op_id": new_id(), "table": "question_attempts", "row_id": row_id, "operation": "insert",
+                        "hlc": self.clock.now(), "payload": {
+                            "student_id": self.user_id, "question_id": random.choice(self.questions),
+                            "answer": "42", "is_correct": random.random() < 0.6, "time_taken_seconds": 20.0,
+                            "confidence": 3, "timestamp": now, "device_id": self.device, "deleted": False}})
+        return ops
+
+    def push(self, ops: list[dict]) -> None:
+        r = self._timed("push", lambda: self.http.post(f"{self.base}/sync/push",
+                                                       json={"device_id": self.device, "ops": ops}, timeout=60))
+        if r.status_code == 200:
+            self.pushed.update(op["row_id"] for op in ops)
+
+    def pull(self) -> None:
+        while True:
+            r = self._timed("pull", lambda: self.http.get(f"{self.base}/sync/pull", timeout=60,
+                                                          params={"after": self.cursor, "limit": 1000}))
+            if r.status_code != 200:
+                return
+            body = r.json()
+            self.pulled_own.update(c["row_id"] for c in body["changes"] if c["table"] == "question_attempts")
+            self.cursor = body["next_cursor"]
+            if not body["has_more"]:
+                return
+
+    def run(self) -> None:
+        last: list[dict] = []
+        for i in range(self.args.batches):
+            if time.monotonic() > self.deadline:
+                self.errors.append("deadline reached")
+                break
+            last = self.batch()
+            self.push(last)
+            if i % 5 == 4:
+                self.pull()
+        if last:
+            self.push(last)  # a retry after a lost response: acknowledged, not applied again
+        self.pull()
+
+
+def provision(conn: psycopg.Connection, n: int) -> list[tuple[str, str]]:
+    password_hash = hash_password("bench-password")
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    accounts = []
+    for i in range(n):
+        uid, token = new_id(), secrets.token_urlsafe(32)
+        conn.execute("INSERT INTO users (id, username, password_hash, role, created_at) VALUES (%s,%s,%s,'student',%s)",
+                     (uid, f"bench-{i}-{uid[-6:]}", password_hash, now))
+        conn.execute("INSERT INTO server_tokens (token_hash, user_id, device_id, created_at, expires_at) "
+                     "VALUES (%s,%s,'bench',%s,%s)", (token_digest(token), uid, now, now + timedelta(days=1)))
+        accounts.append((uid, token))
+    conn.commit()
+    return accounts
+
+
+def time_auth(base: str, n: int, timings: dict[str, list[float]]) -> None:
+    for i in range(n):
+        name = f"auth-bench-{uuid.uuid4().hex[:8]}"
+        start = time.perf_counter()
+        requests.post(f"{base}/auth/register", headers=HEADERS, timeout=30,
+                      json={"username": name, "password": "bench-password"}).raise_for_status()
+        timings["register"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        requests.post(f"{base}/auth/login", headers=HEADERS, timeout=30,
+                      json={"username": name, "password": "bench-password", "device_id": "b"}).raise_for_status()
+        timings["login"].append(time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=100)
+    parser.add_argument("--batches", type=int, default=50)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--max-seconds", type=float, default=240.0)
+    args = parser.parse_args()
+    pg = os.environ.get("ADAPTIVE_LEARNING_TEST_PG_URL")
+    if not pg:
+        print("ADAPTIVE_LEARNING_TEST_PG_URL is not set: run under tests/tools/with_postgres.sh", file=sys.stderr)
+        return 2
+    name = "bench_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(dsn(pg), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    db_url = make_url(pg).set(database=name).render_as_string(hide_password=False)
+    server = start_server(db_url, workers=args.workers)
+    base = f"{server.url}/api/v1"
+    try:
+        with psycopg.connect(dsn(db_url)) as conn:
+            accounts = provision(conn, args.devices)
+        timings: dict[str, list[float]] = defaultdict(list)
+        time_auth(base, 3, timings)
+        questions = question_ids(150)
+        lock = threading.Lock()
+        deadline = time.monotonic() + args.max_seconds
+        devices = [Device(base, uid, token, questions, args, deadline, timings, lock) for uid, token in accounts]
+        with psycopg.connect(dsn(db_url)) as conn:
+            backends = lambda: [r[0] for r in conn.execute(  # noqa: E731
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+            workers = server_pids(server.process.pid)
+            cpu0 = {p: cpu_seconds(p) for p in workers}
+            client0 = time.process_time()
+            start = time.perf_counter()
+            for d in devices:
+                d.start()
+            for d in devices:
+                d.join()
+            elapsed = time.perf_counter() - start
+            cpu = {"server (uvicorn workers)": sum(cpu_seconds(p) - cpu0.get(p, 0.0) for p in workers),
+                   "PostgreSQL backends": sum(cpu_seconds(p) for p in backends()),
+                   "load generator": time.process_time() - client0}
+            conn.commit()
+            stored = conn.execute("SELECT count(*), count(DISTINCT id) FROM question_attempts").fetchone()
+            logged = conn.execute("SELECT count(*) FROM server_changes WHERE table_name = 'question_attempts'").fetchone()
+            seqs = conn.execute("SELECT count(*), count(DISTINCT seq) FROM server_changes").fetchone()
+        return report(args, devices, timings, elapsed, stored, logged[0], seqs, cpu)
+    finally:
+        stop_server(server)
+        with psycopg.connect(dsn(pg), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def report(args, devices, timings, elapsed, stored, logged, seqs, cpu) -> int:  # type: ignore[no-untyped-def]
+    pushed = sum(len(d.pushed) for d in devices)
+    errors = [e for d in devices for e in d.errors]
+    print(f"\nSync server load: {args.devices} devices x {args.batches} batches x {args.batch_size} attempts, "
+          f"{args.workers} uvicorn workers, {os.cpu_count()} CPUs (server, PostgreSQL and load generator share them)")
+    print(f"{'ops accepted':<28}{pushed:>12,}")
+    print(f"{'wall time (s)':<28}{elapsed:>12.1f}")
+    print(f"{'throughput (ops/s)':<28}{pushed / elapsed:>12,.0f}")
+    print(f"\n{'request':<10}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for kind in ("push", "pull", "register", "login"):
+        values = [v * 1000 for v in timings.get(kind, [])]
+        if values:
+            print(f"{kind:<10}{len(values):>8}{statistics.median(values):>10.1f}{percentile(values, 95):>10.1f}"
+                  f"{percentile(values, 99):>10.1f}{max(values):>10.1f}")
+    print(f"\n{'CPU seconds':<28}{'total':>8}{'per 1k ops':>12}")
+    for name, seconds in cpu.items():
+        print(f"{name:<28}{seconds:>8.1f}{seconds / max(pushed, 1) * 1000:>12.3f}")
+    missing_pulls = sum(len(d.pushed - d.pulled_own) for d in devices)
+    checks = {
+        "rows in PostgreSQL == attempts pushed": stored[0] == pushed,
+        "zero duplicate rows": stored[0] == stored[1],
+        "one change-log entry per row": logged == pushed,
+        "sequence numbers unique": seqs[0] == seqs[1],
+        "every device pulled all its rows": missing_pulls == 0,
+        "no failed requests": not errors,
+    }
+    print(f"\nAudit: stored {stored[0]:,} rows ({stored[1]:,} distinct), pushed {pushed:,}, "
+          f"change log {logged:,}, not pulled back {missing_pulls}")
+    for name, ok in checks.items():
+        print(f"  [{'ok' if ok else 'FAIL'}] {name}")
+    for e in errors[:10]:
+        print("  error:", e)
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

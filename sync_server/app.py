@@ -1,0 +1,177 @@
+"""The FastAPI application: routes, the protocol gate, and errors as JSON.
+
+Contract of every response that is not a success: a JSON body {"error": <machine code>,
+"message": <human text>, ...}. Malformed, oversized, unauthorised or out-of-date requests
+get a 4xx and change nothing; a 5xx means the server or its database is broken (503 when
+PostgreSQL is unreachable or too busy, 500 for a bug, logged).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+import psycopg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sync_server.auth import Accounts
+from sync_server.config import MAX_BODY_BYTES, MAX_OPS_PER_PUSH, PROTOCOL_VERSION, ServerConfig
+from sync_server.db import Database
+from sync_server.errors import ApiError
+from sync_server.routes import auth as auth_routes
+from sync_server.routes import classes as class_routes
+from sync_server.routes import health as health_routes
+from sync_server.routes import sync as sync_routes
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+UNGATED = {API_PREFIX + "/health"}
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+           **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
+
+
+def _version_problem(raw: bytes | None) -> JSONResponse | None:
+    if raw is None:
+        return _error(426, "upgrade_required", "This app is too old for the server (no X-Protocol-Version): "
+                      "please update Adaptive Learning.", supported=PROTOCOL_VERSION)
+    try:
+        version = int(raw.decode("latin-1").strip())
+    except ValueError:
+        return _error(400, "bad_protocol_version", "X-Protocol-Version must be an integer.",
+                      supported=PROTOCOL_VERSION)
+    if version < PROTOCOL_VERSION:
+        return _error(426, "upgrade_required", f"This app speaks protocol {version}, the server needs "
+                      f"{PROTOCOL_VERSION}: please update Adaptive Learning.", supported=PROTOCOL_VERSION)
+    if version > PROTOCOL_VERSION:
+        return _error(400, "unsupported_protocol_version", f"The server speaks protocol {PROTOCOL_VERSION} "
+                      f"only; it needs updating.", supported=PROTOCOL_VERSION)
+    return None
+
+
+class ProtocolGate:
+    """ASGI middleware: the protocol-version header, then the body-size cap (413).
+
+    The body is read fully (at most max_body bytes) before the app sees it, so an oversized
+    request is refused before any parsing or database work.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body: int = MAX_BODY_BYTES) -> None:
+        self.app, self.max_body = app, max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        path = scope["path"]
+        if path.startswith("/api/") and path not in UNGATED:
+            problem = _version_problem(headers.get(b"x-protocol-version"))
+            if problem is not None:
+                await problem(scope, receive, send)
+                return
+        too_large = _error(413, "body_too_large", f"Request bodies are limited to {self.max_body} bytes.",
+                           limit=self.max_body)
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body:
+            await too_large(scope, receive, send)
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                await too_large(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body, replayed = b"".join(chunks), False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _validation_response(exc: RequestValidationError) -> JSONResponse:
+    details = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+               for e in exc.errors()]
+    if any(d["type"] == "json_invalid" for d in details):
+        return _error(400, "malformed_json", "The request body is not valid JSON.", details=details)
+    if any(d["loc"] == ["body", "ops"] and d["type"] == "too_long" for d in details):
+        return _error(413, "too_many_ops", f"At most {MAX_OPS_PER_PUSH} ops per push; send smaller batches.",
+                      limit=MAX_OPS_PER_PUSH)
+    first = details[0] if details else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(p) for p in first["loc"])
+    return _error(422, "validation_error", f"{where}: {first['msg']}", details=details)
+
+
+def create_app(config: ServerConfig, *, db: Database | None = None) -> FastAPI:
+    """The application for `config` (an existing Database may be passed in; it is then not
+    disposed on shutdown). The schema must already be migrated (see __main__)."""
+    own_db = db is None
+    database = db or Database(config.db_url, pool_size=config.pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Request handlers run in anyio's thread pool (40 threads by default). More threads
+        # than pooled connections only queue for a connection while contending for the GIL.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = max(4, config.pool_size)
+        yield
+        if own_db:
+            database.dispose()
+
+    app = FastAPI(title="Adaptive Learning sync server", version=f"{PROTOCOL_VERSION}",
+                  description="Protocol: docs/sync-protocol.md", lifespan=lifespan)
+    app.state.db = database
+    app.state.accounts = Accounts(database, token_ttl_days=config.token_ttl_days)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers or None)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
+                      headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(psycopg.OperationalError)
+    async def database_down(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc)
+        return _error(503, "database_unavailable", "The server's database is unavailable; retry later.")
+
+    @app.exception_handler(Exception)
+    async def bug(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _error(500, "internal_error", "Something went wrong on the server; it has been logged.")
+
+    for module in (health_routes, auth_routes, sync_routes, class_routes):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.add_middleware(ProtocolGate, max_body=MAX_BODY_BYTES)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn workers (`--factory`): the config comes from the environment."""
+    return create_app(ServerConfig.from_env())
+

@@ -1,0 +1,186 @@
+"""Push: apply a device's batch of operations atomically, idempotently, latest-wins per field.
+
+Guarantees (docs/sync-protocol.md states them for clients):
+- All or nothing: the batch runs in one transaction. If any op is rejected, OpsRejected
+  lists exactly those ops (op_id, code, message) and nothing is stored, not even the op
+  ids, so the client sets those aside and sends the rest again.
+- Idempotent: op ids are claimed per user in server_seen_ops inside the same transaction;
+  an op id seen before is acknowledged and not applied again. Two concurrent pushes of one
+  op id serialise on its primary key, so it is applied once.
+- Latest wins field by field (merge.py); a write that wins no field changes nothing and
+  gets no new seq. Stored rows are locked (FOR UPDATE) before they are merged, so two
+  concurrent pushes to one row cannot lose a field.
+- question_attempts are append-only: update/delete ops are rejected, and re-inserting an
+  existing attempt is accepted only with identical content (a no-op). Being immutable,
+  attempts need no row locks: they are inserted with ON CONFLICT DO NOTHING and the few
+  that existed are compared afterwards, still inside the transaction.
+- Authorisation per op: syllabus tables and classes need a teacher (or admin); a class
+  row's teacher_id, and the owner column of a student's row (student_id / user_id), must
+  be the caller, and a stored row owned by someone else is never written. A reference to a
+  row the caller cannot see (a question that does not exist, a class that is not theirs)
+  is rejected.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from sync_server import changelog, rows
+from sync_server.auth import Caller
+from sync_server.db import Database, Retry, id_list
+from sync_server.errors import OpsRejected
+from sync_server.merge import RowState, merge
+from sync_server.push_checks import Batch
+from sync_server.tables import CLASS, SPECS, SYLLABUS, TableSpec, parse_fields
+
+log = logging.getLogger(__name__)
+# The shape hlc.Stamp.decode accepts (wall ms: 15 digits, counter: 6, device), as one regex:
+# this runs for every op. tests/sync_server/test_push_logic.py holds the two in agreement.
+STAMP_PATTERN = r"[0-9]{15}:[0-9]{6}:.+"
+_STAMP = re.compile(STAMP_PATTERN, re.DOTALL)
+ATTEMPTS = "question_attempts"
+# Tables in foreign-key order (a batch may create a topic and its concepts): locks and writes.
+TABLE_ORDER = ["classes", "student_profiles", "topics", "topic_prerequisites", "concepts", "questions",
+               "question_attempts", "study_plans"]
+assert sorted(TABLE_ORDER) == sorted(SPECS), "every synced table needs a place in the write order"
+
+
+Identify = Callable[[psycopg.Connection], Caller]
+
+
+class Op(Protocol):
+    op_id: str
+    table: str
+    row_id: str
+    operation: str
+    payload: dict[str, Any]
+    hlc: str
+
+
+@dataclass(frozen=True)
+class PushResult:
+    acknowledged: list[str]
+    cursor: int
+
+
+@dataclass
+class Parsed:
+    op: Op
+    spec: TableSpec
+    values: dict[str, Any]
+
+
+def parse(batch: Batch, op: Op) -> Parsed | None:
+    """Checks that need no database: table, stamp, fields and values, role, append-only."""
+    spec = SPECS.get(op.table)
+    if spec is None:
+        return batch.reject(op.op_id, "unknown_table", f"{op.table!r} is not a synced table")
+    if not _STAMP.fullmatch(op.hlc):
+        return batch.reject(op.op_id, "bad_stamp", f"{op.hlc!r} is not a clock stamp")
+    try:
+        values = parse_fields(spec, op.payload)
+    except ValueError as exc:
+        return batch.reject(op.op_id, "invalid_field", str(exc))
+    if spec.access in (SYLLABUS, CLASS) and not batch.caller.is_teacher:
+        return batch.reject(op.op_id, "forbidden", f"only teachers may write {spec.name}")
+    if spec.name == ATTEMPTS and op.operation != "insert":
+        return batch.reject(op.op_id, "append_only", "question attempts are never updated or deleted")
+    return Parsed(op, spec, values)
+
+
+def _claim(conn: psycopg.Connection, user_id: str, op_ids: list[str]) -> set[str]:
+    """Record op ids as seen; returns those that were new (in this transaction)."""
+    if not op_ids:
+        return set()
+    result = conn.execute(
+        "INSERT INTO server_seen_ops (user_id, op_id, seen_at) "
+        "SELECT %s, x, now() AT TIME ZONE 'UTC' FROM unnest(string_to_array(%s, ',')) AS x ORDER BY x "
+        "ON CONFLICT DO NOTHING RETURNING op_id", (user_id, id_list(sorted(set(op_ids)))))
+    return {r[0] for r in result}
+
+
+def _settle_existing_attempts(conn: psycopg.Connection, batch: Batch, states: list[RowState],
+                              existed: set[str]) -> None:
+    """Attempts that were stored already: the same content is a no-op, anything else is refused."""
+    stored = rows.load(conn, SPECS[ATTEMPTS], existed, lock=False)
+    for state in states:
+        old = stored.get(state.row_id)
+        if old is None:
+            continue
+        key = (ATTEMPTS, state.row_id)
+        if old.values.get("student_id") != batch.caller.user_id:
+            batch.reject_row(key, "forbidden", "this question_attempts row belongs to another user")
+        elif any(old.values.get(k) != state.values.get(k) for k in state.changed):
+            batch.reject_row(key, "append_only", "this attempt exists with different content")
+        state.changed.clear()  # nothing to write, nothing to log
+
+
+def _write(conn: psycopg.Connection, batch: Batch, parsed: list[Parsed]) -> list[changelog.Entry]:
+    entries = []
+    for table in TABLE_ORDER:
+        spec = SPECS[table]
+        changed = [s for (t, _), s in batch.rows.items() if t == table and s.changed]
+        new = [s for s in changed if not s.exists]
+        try:
+            existed = rows.insert(conn, spec, new)
+            rows.update(conn, spec, [s for s in changed if s.exists])
+        except pg_errors.UniqueViolation:
+            # A concurrent push stored the same unique value first: run again; the checks now
+            # see it and name the op.
+            raise Retry(f"{table}: unique value taken concurrently") from None
+        except (pg_errors.IntegrityError, pg_errors.DataError) as exc:
+            # The checks mirror every constraint; reaching this is a server bug. Refuse the
+            # table's ops (a 4xx the client can set aside) and say why.
+            log.error("push: %s refused by PostgreSQL despite validation: %s", table, exc)
+            raise OpsRejected([{"op_id": p.op.op_id, "code": "rejected_by_storage",
+                                "message": f"{table}: {exc.diag.message_primary}"}
+                               for p in parsed if p.spec.name == table]) from None
+        if existed and table == ATTEMPTS:
+            _settle_existing_attempts(conn, batch, new, existed)
+        elif existed:
+            raise Retry(f"{table}: row inserted concurrently")
+        entries += [changelog.Entry(table, s.row_id, s.values.get(spec.owner) if spec.owner else None,
+                                    created=not s.exists) for s in changed if s.changed]
+    batch.raise_if_rejected()
+    return entries
+
+
+def _push(conn: psycopg.Connection, db: Database, caller: Caller, ops: Sequence[Op]) -> PushResult:
+    fresh_ids = _claim(conn, caller.user_id, [op.op_id for op in ops])
+    batch = Batch(conn, caller, db.known_ids)
+    parsed: list[Parsed] = []
+    taken: set[str] = set()
+    for op in ops:
+        if op.op_id in fresh_ids and op.op_id not in taken:  # a repeated id in one batch counts once
+            taken.add(op.op_id)
+            p = parse(batch, op)
+            if p is not None:
+                parsed.append(p)
+    for table in TABLE_ORDER:  # lock stored rows in a fixed order (table, then id)
+        if table == ATTEMPTS:
+            continue  # immutable: settled after the insert instead
+        ids = {p.op.row_id for p in parsed if p.spec.name == table}
+        for row_id, state in rows.load(conn, SPECS[table], ids, lock=True).items():
+            batch.rows[(table, row_id)] = state
+    refs = batch.visible_references([(p.spec, p.values) for p in parsed])
+    for p in parsed:
+        if batch.authorise(p.op, p.spec, p.values, refs):
+            merge(batch.state(p.spec.name, p.op.row_id, p.op.op_id), p.values, p.op.hlc)
+    batch.complete_new_rows()
+    batch.check_uniques()
+    batch.raise_if_rejected()
+    cursor = changelog.record(conn, _write(conn, batch, parsed))
+    return PushResult(acknowledged=list(dict.fromkeys(op.op_id for op in ops)),
+                      cursor=cursor if cursor is not None else changelog.latest_seq(conn))
+
+
+def push(db: Database, identify: Identify, ops: Sequence[Op]) -> PushResult:
+    """Apply `ops` for the caller `identify(conn)` names, in the same transaction (see the
+    module docstring). Raises what `identify` raises (Unauthorized), OpsRejected or Busy."""
+    return db.run(lambda conn: _push(conn, db, identify(conn), ops))

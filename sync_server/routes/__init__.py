@@ -1,0 +1,1 @@
+"""HTTP translation only: one module per endpoint group; the logic lives one level up."""

@@ -1,0 +1,46 @@
+"""POST /sync/push, GET /sync/pull, GET /sync/summary.
+
+The token is checked inside the push's (pull's) own transaction: one connection and one
+thread-pool hop per request. Bodies are sent as pre-encoded JSON: a push acknowledges up to
+1,000 ids and a pull page is rendered by PostgreSQL, so neither goes through response-model
+validation again (the models still document them in /openapi.json).
+"""
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from sync_server import pull as pull_logic
+from sync_server import push as push_logic
+from sync_server.auth import caller_in
+from sync_server.config import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
+from sync_server.routes.common import VERSIONED, TokenDep, errors
+from sync_server.schemas import PullResponse, PushRequest, PushResponse, SummaryResponse
+
+router = APIRouter(prefix="/sync", tags=["sync"], dependencies=VERSIONED)
+
+
+def _json(body: bytes) -> Response:
+    return Response(content=body, media_type="application/json")
+
+
+@router.post("/push", response_model=PushResponse, responses=errors(401, 503))
+def push(body: PushRequest, token: TokenDep, request: Request) -> Response:
+    result = push_logic.push(request.app.state.db, partial(caller_in, token=token), body.ops)
+    return _json(json.dumps({"acknowledged": result.acknowledged, "cursor": result.cursor}).encode())
+
+
+@router.get("/pull", response_model=PullResponse, responses=errors(401))
+def pull(token: TokenDep, request: Request,
+         after: Annotated[int, Query(ge=0, le=2 ** 62, description="Cursor: 0 = from the start.")] = 0,
+         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT) -> Response:
+    return _json(pull_logic.pull(request.app.state.db, partial(caller_in, token=token), after=after, limit=limit))
+
+
+@router.get("/summary", response_model=SummaryResponse, responses=errors(401))
+def summary(token: TokenDep, request: Request) -> SummaryResponse:
+    return SummaryResponse(**pull_logic.summary(request.app.state.db, partial(caller_in, token=token)))

@@ -1,0 +1,124 @@
+"""Classes: create, list, join by code (a server write that reaches devices), mastery."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from desktop_app.db.ids import new_id
+from sync_server.classes import JOIN_ALPHABET, profile_id
+from tests.sync_server.conftest import Server, User, question_ids
+
+
+def _class(teacher: User, name: str = "Year 11 maths") -> dict:
+    r = teacher.post("/classes", {"name": name})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_a_teacher_creates_and_lists_classes(server: Server, provision: Callable[..., User]) -> None:
+    teacher = provision("teacher")
+    created = _class(teacher)
+    assert len(created["join_code"]) == 8 and set(created["join_code"]) <= set(JOIN_ALPHABET)
+    student = provision()
+    assert student.post("/classes/join", {"join_code": created["join_code"].lower()}).status_code == 200
+    listed = teacher.get("/classes").json()["classes"]
+    assert listed == [{**created, "students": [{"user_id": student.user_id, "username": student.username}]}]
+    # The class travels to the teacher's devices like any synced row.
+    changes, _ = teacher.pull_all(limit=1000)
+    row = next(c for c in changes if c["row_id"] == created["class_id"])
+    assert row["table"] == "classes" and row["fields"]["teacher_id"] == teacher.user_id
+    assert row["hlc"].endswith(":server")
+
+
+def test_joining_sets_the_profile_under_a_server_stamp(server: Server, provision: Callable[..., User]) -> None:
+    teacher, student = provision("teacher"), provision()
+    created = _class(teacher)
+    pid = profile_id(student.user_id)
+    # The student's laptop made a profile offline, with a clock a little ahead of the server.
+    ahead = datetime.now(timezone.utc) + timedelta(minutes=5)
+    stamp = f"{int(ahead.timestamp() * 1000):015d}:000000:{student.device}"
+    assert student.push([student.op("student_profiles", pid, {"user_id": student.user_id, "grade": "11",
+                                                                "available_hours_per_day": 3.0}, stamp=stamp)]
+                        ).status_code == 200
+    _, cursor = student.pull_all()
+    r = student.post("/classes/join", {"join_code": created["join_code"]})
+    assert r.status_code == 200 and r.json() == {"class_id": created["class_id"], "name": created["name"]}
+    changes, _ = student.pull_all(after=cursor)
+    profile = next(c for c in changes if c["table"] == "student_profiles")
+    assert profile["row_id"] == pid and profile["fields"]["class_id"] == created["class_id"]
+    assert profile["stamps"]["class_id"] > stamp and profile["stamps"]["class_id"].endswith(":server")
+    assert profile["fields"]["grade"] == "11" and profile["fields"]["available_hours_per_day"] == 3.0
+    # ... and the class row the profile points to comes along (the device needs it).
+    assert any(c["table"] == "classes" and c["row_id"] == created["class_id"] for c in changes)
+
+
+def test_joining_without_a_profile_creates_one_with_only_server_fields_stamped(
+        server: Server, provision: Callable[..., User]) -> None:
+    teacher, student = provision("teacher"), provision()
+    created = _class(teacher)
+    assert student.post("/classes/join", {"join_code": created["join_code"]}).status_code == 200
+    row = server.sql("SELECT to_json(p) FROM student_profiles p WHERE user_id = %s", (student.user_id,))[0][0]
+    assert row["id"] == profile_id(student.user_id) and row["class_id"] == created["class_id"]
+    assert set(row["field_stamps"]) == {"user_id", "class_id", "deleted"}
+    assert row["available_hours_per_day"] == 2.0  # the model default, unstamped: any device value wins
+    # Joining again changes nothing.
+    before = server.sql("SELECT hlc FROM student_profiles WHERE id = %s", (row["id"],))
+    assert student.post("/classes/join", {"join_code": created["join_code"]}).status_code == 200
+    assert server.sql("SELECT hlc FROM student_profiles WHERE id = %s", (row["id"],)) == before
+
+
+def test_a_teacher_pulls_the_history_of_a_student_who_joins_later(server: Server,
+                                                                   provision: Callable[..., User]) -> None:
+    teacher, student = provision("teacher"), provision()
+    created = _class(teacher)
+    ops = [student.attempt(q) for q in question_ids(3)]
+    assert student.push(ops).status_code == 200
+    _, cursor = teacher.pull_all(limit=1000)  # the teacher is up to date before the join
+    assert student.post("/classes/join", {"join_code": created["join_code"]}).status_code == 200
+    changes, _ = teacher.pull_all(after=cursor)
+    assert {op["row_id"] for op in ops} <= {c["row_id"] for c in changes}
+    assert teacher.get("/sync/summary").json()["counts"]["question_attempts"] >= 3
+
+
+def test_join_codes_and_roles_are_checked(server: Server, provision: Callable[..., User]) -> None:
+    teacher, student = provision("teacher"), provision()
+    r = student.post("/classes/join", {"join_code": "NOSUCHCD"})
+    assert r.status_code == 404 and r.json()["error"] == "unknown_join_code"
+    code = _class(teacher)["join_code"]
+    assert teacher.post("/classes/join", {"join_code": code}).status_code == 403
+    assert student.post("/classes", {"name": "mine"}).status_code == 403
+    assert student.get("/classes").status_code == 403
+
+
+def test_mastery_per_student_and_topic(server: Server, provision: Callable[..., User]) -> None:
+    teacher, good, weak, outsider = provision("teacher"), provision(), provision(), provision()
+    created = _class(teacher)
+    for student in (good, weak):
+        assert student.post("/classes/join", {"join_code": created["join_code"]}).status_code == 200
+    q = question_ids(6)
+    start = datetime.now(timezone.utc) - timedelta(hours=1)
+    assert good.push([good.attempt(q[i % 6], correct=True, at=start + timedelta(minutes=i))
+                      for i in range(12)]).status_code == 200
+    assert weak.push([weak.attempt(q[i % 6], correct=False, at=start + timedelta(minutes=i))
+                      for i in range(12)]).status_code == 200
+    assert outsider.push([outsider.attempt(q[0])]).status_code == 200
+    r = teacher.get(f"/classes/{created['class_id']}/mastery")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["class_id"] == created["class_id"] and body["method"]
+    students = {s["user_id"]: s for s in body["students"]}
+    assert set(students) == {good.user_id, weak.user_id}
+    practised = {s: [t for t in students[s]["topics"] if t["attempts"]] for s in students}
+    assert practised[good.user_id] and {t["topic_id"] for t in practised[good.user_id]} == \
+        {t["topic_id"] for t in practised[weak.user_id]}
+    for mine, theirs in zip(practised[good.user_id], practised[weak.user_id]):
+        assert 0 <= theirs["mastery"] < mine["mastery"] <= 100
+    assert sum(t["attempts"] for t in practised[good.user_id]) == 12
+
+
+def test_mastery_is_for_the_classes_teacher_only(server: Server, provision: Callable[..., User]) -> None:
+    teacher, other, student = provision("teacher"), provision("teacher"), provision()
+    class_id = _class(teacher)["class_id"]
+    assert other.get(f"/classes/{class_id}/mastery").status_code == 403
+    assert student.get(f"/classes/{class_id}/mastery").status_code == 403
+    assert teacher.get(f"/classes/{new_id()}/mastery").status_code == 404

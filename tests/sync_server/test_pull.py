@@ -1,0 +1,90 @@
+"""Pull and summary through the real server: paging, compaction, scope, wire form."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from desktop_app.db.ids import new_id
+from desktop_app.db.serialize import content_fields
+from desktop_app.db.models import QuestionAttempt
+from sync_server.classes import profile_id
+from tests.sync_server.conftest import Server, User, question_ids
+
+
+def _mine(changes: list[dict], table: str) -> list[dict]:
+    return [c for c in changes if c["table"] == table]
+
+
+def test_pages_follow_the_cursor_in_seq_order(server: Server, provision: Callable[..., User]) -> None:
+    user = provision()
+    q = question_ids(5)
+    ops = [user.attempt(q[i % 5]) for i in range(25)]
+    assert user.push(ops).status_code == 200
+    everything, cursor = user.pull_all(limit=1000)
+    paged, paged_cursor = user.pull_all(limit=7)
+    assert [c["seq"] for c in paged] == [c["seq"] for c in everything] == sorted({c["seq"] for c in everything})
+    assert cursor == paged_cursor == everything[-1]["seq"]
+    assert {c["row_id"] for c in _mine(everything, "question_attempts")} == {op["row_id"] for op in ops}
+    r = user.get("/sync/pull", params={"after": cursor})
+    assert r.json() == {"changes": [], "next_cursor": cursor, "has_more": False}
+
+
+def test_a_change_carries_the_full_row_in_wire_form(server: Server, provision: Callable[..., User]) -> None:
+    user = provision()
+    at = datetime(2026, 3, 1, 9, 30, 15, 250000, tzinfo=timezone.utc)
+    op = user.attempt(question_ids(1)[0], at=at)
+    assert user.push([op]).status_code == 200
+    change = next(c for c in user.pull_all()[0] if c["row_id"] == op["row_id"])
+    assert change["table"] == "question_attempts" and change["deleted"] is False
+    assert set(change["fields"]) == set(content_fields(QuestionAttempt))
+    assert {k: change["fields"][k] for k in op["payload"]} == {**op["payload"], "timestamp": at.isoformat()}
+    assert change["stamps"] == dict.fromkeys(op["payload"], op["hlc"]) and change["hlc"] == op["hlc"]
+    assert datetime.fromisoformat(change["fields"]["timestamp"]) == at
+
+
+def test_a_row_changed_many_times_comes_once_in_its_latest_state(server: Server,
+                                                                 provision: Callable[..., User]) -> None:
+    user = provision()
+    _, cursor = user.pull_all()
+    pid = profile_id(user.user_id)
+    assert user.push([user.op("student_profiles", pid, {"user_id": user.user_id, "grade": "9"})]).status_code == 200
+    for grade in ("10", "11", "12"):
+        op = user.op("student_profiles", pid, {"grade": grade}, operation="update")
+        assert user.push([op]).status_code == 200
+    changes, _ = user.pull_all(after=cursor)
+    profile = _mine(changes, "student_profiles")
+    assert len(profile) == 1 and profile[0]["fields"]["grade"] == "12"
+
+
+def test_everybody_pulls_the_syllabus(server: Server, provision: Callable[..., User]) -> None:
+    changes, _ = provision().pull_all(limit=1000)
+    tables = {c["table"] for c in changes}
+    assert {"topics", "topic_prerequisites", "concepts", "questions"} <= tables
+    assert len(_mine(changes, "questions")) >= 180
+
+
+def test_nobody_pulls_another_students_rows(server: Server, provision: Callable[..., User]) -> None:
+    alice, bob, teacher = provision(), provision(), provision("teacher")
+    q = question_ids(1)[0]
+    assert alice.push([alice.attempt(q)]).status_code == 200
+    assert bob.push([bob.attempt(q), bob.op("student_profiles", profile_id(bob.user_id),
+                                            {"user_id": bob.user_id})]).status_code == 200
+    for reader in (alice, teacher):
+        changes, _ = reader.pull_all(limit=1000)
+        assert not [c for c in changes if bob.user_id in (c["fields"].get("student_id"), c["fields"].get("user_id"))]
+
+
+def test_summary_counts_what_the_caller_can_pull(server: Server, provision: Callable[..., User]) -> None:
+    user = provision()
+    q = question_ids(2)
+    assert user.push([user.attempt(q[0]), user.attempt(q[1]),
+                      user.op("study_plans", new_id(), {"student_id": user.user_id, "plan": {},
+                                                        "created_at": "2026-01-01T00:00:00+00:00"})]).status_code == 200
+    summary = user.get("/sync/summary").json()
+    changes, cursor = user.pull_all(limit=1000)
+    live = {}
+    for c in changes:
+        live[c["table"]] = live.get(c["table"], 0) + (not c["deleted"])
+    assert summary["counts"]["question_attempts"] == 2 and summary["counts"]["study_plans"] == 1
+    assert {t: n for t, n in summary["counts"].items() if n} == {t: n for t, n in live.items() if n}
+    assert summary["cursor"] >= cursor
