@@ -15,7 +15,7 @@ from desktop_app.resources import resource_path
 from desktop_app.ui import qt_compat, theme
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.error_dialog import install_error_dialog
-from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.main_window import MainWindow, SyncFactory
 from desktop_app.ui.preferences import APPLICATION, ORGANISATION, Preferences
 from desktop_app.ui.sync_controller import SyncController, UnavailableSyncController
 from desktop_app.ui.tasks import TaskRunner
@@ -51,8 +51,13 @@ def install_translations(app: QApplication) -> None:
 
 
 def build_window(data_dir: Path, *, settings: QSettings | None = None, secrets: SecretStore | None = None,
-                 sync: SyncController | None = None, now: Callable[[], datetime] | None = None) -> MainWindow:
-    """The window with everything it needs; call `window.start()` to open the data."""
+                 sync: SyncController | None = None, sync_factory: SyncFactory | None = None,
+                 now: Callable[[], datetime] | None = None) -> MainWindow:
+    """The window with everything it needs; call `window.start()` to open the data.
+
+    Sync: `sync` is used from the start; `sync_factory(db, data_dir)` replaces it once the
+    database is open (ui/sync_adapter.service_controller is the real one). Neither: this
+    build says plainly that sync is not available."""
     app = application()
     install_translations(app)
     prefs = Preferences(settings)
@@ -68,7 +73,7 @@ def build_window(data_dir: Path, *, settings: QSettings | None = None, secrets: 
 
     prefs.appearance_changed.connect(restyle)
     app.styleHints().colorSchemeChanged.connect(lambda _scheme: prefs.theme == "system" and restyle())
-    window = MainWindow(ctx, Path(data_dir))
+    window = MainWindow(ctx, Path(data_dir), sync_factory=sync_factory)
     runner.setParent(window)  # one runner per window; it goes when the window goes
     if prefs.window_geometry is not None:
         window.restoreGeometry(prefs.window_geometry)

@@ -6,6 +6,7 @@ window never blocks: the database is opened (and migrated) on the worker while a
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -23,8 +24,11 @@ from desktop_app.ui.icons import icon
 from desktop_app.ui.login import LoginPage
 from desktop_app.ui.profile_form import ProfilePage
 from desktop_app.ui.status_bar import SyncStatusWidget
-from desktop_app.ui.sync_controller import SyncPhase, SyncStatus
+from desktop_app.ui.sync_controller import SyncController, SyncPhase, SyncStatus
 from desktop_app.ui.workspace import Workspace
+
+
+SyncFactory = Callable[[LocalDatabase, Path], SyncController]
 
 
 class MainWindow(QMainWindow):
@@ -34,9 +38,11 @@ class MainWindow(QMainWindow):
     ready = Signal()
     workspace_ready = Signal()
 
-    def __init__(self, ctx: AppContext, data_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, data_dir: Path, parent: QWidget | None = None, *,
+                 sync_factory: SyncFactory | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._sync_factory = sync_factory
         self.runner = ctx.runner
         self._data_dir = data_dir
         self.account: Account | None = None
@@ -60,8 +66,8 @@ class MainWindow(QMainWindow):
         self.first_run.cancelled.connect(self._back_to_login)
         self.login.signed_in.connect(self._signed_in)
         self.login.new_account.connect(lambda: self._show_first_run(first=False))
-        self.runner.changed.connect(self._count_pending)
-        ctx.sync.status_changed.connect(self._sync_status)
+        self.runner.changed.connect(self._local_change)
+        self._install_sync(ctx.sync)
         quit_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Quit), self)
         quit_shortcut.activated.connect(self.close)
 
@@ -73,6 +79,9 @@ class MainWindow(QMainWindow):
 
     def _opened(self, db: LocalDatabase) -> None:
         self.runner.db = db
+        if self._sync_factory is not None:  # real sync needs the open database
+            self._install_sync(self._sync_factory(db, self._data_dir))
+        self.ctx.sync.start()
         store, device = self.ctx.secrets, db.device_id
         self.runner.query(lambda s: signin.start_state(s, store=store, device_id=device), on_success=self._route)
         self._count_pending()
@@ -148,15 +157,25 @@ class MainWindow(QMainWindow):
 
     # --- status bar ---------------------------------------------------------------------
 
+    def _local_change(self) -> None:
+        self.ctx.sync.local_change()
+        self._count_pending()
+
     def _count_pending(self) -> None:
         if self.ctx.sync.available or self.runner.db is None:
             return  # the sync worker drives the status bar itself
         self.runner.query(dashboard.pending_changes,
                           on_success=lambda n: self.sync_status.set_state(SyncPhase.NOT_SIGNED_IN, pending=n))
 
+    def _install_sync(self, controller: SyncController) -> None:
+        self.ctx.sync = controller
+        controller.setParent(self)
+        controller.status_changed.connect(self._sync_status)
+
     def _sync_status(self, status: SyncStatus) -> None:
         self.sync_status.set_status(status)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.ctx.prefs.window_geometry = self.saveGeometry()
+        self.ctx.sync.shutdown()  # before the task runner and the database stop
         super().closeEvent(event)

@@ -10,7 +10,8 @@ from desktop_app.ui.icons import icon
 from desktop_app.ui.sync_controller import SyncPhase, SyncStatus
 
 _ICONS = {SyncPhase.NOT_SIGNED_IN: "sync-waiting", SyncPhase.OFFLINE: "sync-offline",
-          SyncPhase.SYNCING: "sync-syncing", SyncPhase.SYNCED: "sync-done", SyncPhase.ERROR: "sync-error"}
+          SyncPhase.SYNCING: "sync-syncing", SyncPhase.SYNCED: "sync-done", SyncPhase.WAITING: "sync-waiting",
+          SyncPhase.ERROR: "sync-error"}
 
 
 class SyncStatusWidget(QWidget):
@@ -64,11 +65,13 @@ class SyncStatusWidget(QWidget):
             parts = [self.tr("Syncing…")]
         elif s.phase == SyncPhase.SYNCED:
             parts = [self._ago(s.last_synced)]
+        elif s.phase == SyncPhase.WAITING:
+            parts = [self._ago(s.last_synced)] if s.last_synced else []
         else:
             parts = [self.tr("Sync error: %1").replace("%1", s.message or self.tr("unknown"))]
         if s.pending and s.phase != SyncPhase.SYNCING:
             parts.append(self._waiting(s.pending))
-        text = " · ".join(parts)
+        text = " · ".join(parts) or self.tr("Up to date")
         self._text.setText(text)
         size = self.fontMetrics().height()
         self._icon.setPixmap(icon(_ICONS[s.phase]).pixmap(size, size))

@@ -14,10 +14,11 @@ from PySide6.QtCore import QObject, Signal
 
 
 class SyncPhase(enum.Enum):
-    NOT_SIGNED_IN = "not_signed_in"  # no server account configured on this laptop
+    NOT_SIGNED_IN = "not_signed_in"  # no server account on this laptop, or it must sign in again
     OFFLINE = "offline"  # signed in, server unreachable
     SYNCING = "syncing"
     SYNCED = "synced"
+    WAITING = "waiting"  # signed in, online, local changes wait for the next round
     ERROR = "error"
 
 
@@ -35,13 +36,26 @@ class SyncController(QObject):
 
     Signals:
       status_changed(SyncStatus)  - drives the status bar.
-      signed_in_changed(bool)     - after sign_in/sign_out succeed.
+      signed_in_changed(bool)     - after sign_in/sign_out succeed (typed `object`: PySide6
+                                    6.12 mis-counts references of bool signal arguments).
       action_failed(str)          - a sign-in or sync attempt failed; the text is for the user.
+
+    Lifecycle: the window calls `start()` once the database is open and `shutdown()` before
+    it closes it; `local_change()` after every committed change of the GUI.
     """
 
     status_changed = Signal(object)
-    signed_in_changed = Signal(bool)
+    signed_in_changed = Signal(object)
     action_failed = Signal(str)
+
+    def start(self) -> None:
+        """Begin working (the database is open)."""
+
+    def shutdown(self) -> None:
+        """Stop before the database is closed; nothing queued may be lost."""
+
+    def local_change(self) -> None:
+        """The GUI committed a change: sync may want to push it soon."""
 
     @property
     def available(self) -> bool:

@@ -1,0 +1,68 @@
+"""Presents sync_client's `SyncService` as the GUI's `SyncController`.
+
+sync_client must not import the UI, so it reports its own `sync_client.status.SyncStatus`;
+this adapter translates it for the status bar and forwards everything else. Enable it by
+giving `build_window(sync_factory=service_controller)`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from desktop_app.db.database import LocalDatabase
+from desktop_app.ui.sync_controller import SyncController, SyncPhase, SyncStatus
+
+_PHASES = {"offline": SyncPhase.OFFLINE, "syncing": SyncPhase.SYNCING, "synced": SyncPhase.SYNCED,
+           "waiting": SyncPhase.WAITING, "error": SyncPhase.ERROR, "login_required": SyncPhase.NOT_SIGNED_IN}
+
+
+def translate_status(status: Any) -> SyncStatus:
+    """sync_client.status.SyncStatus -> the GUI's SyncStatus."""
+    return SyncStatus(phase=_PHASES[status.kind], pending=status.pending, last_synced=status.last_synced_at,
+                      message=status.message or None)
+
+
+class ServiceSyncController(SyncController):
+    """Owns a `SyncService` (sync_client/service.py) and speaks the SyncController interface."""
+
+    def __init__(self, service: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        service.status_changed.connect(lambda status: self.status_changed.emit(translate_status(status)))
+        service.signed_in_changed.connect(self.signed_in_changed.emit)
+        service.action_failed.connect(self.action_failed.emit)
+
+    @property
+    def available(self) -> bool:
+        return True
+
+    @property
+    def signed_in(self) -> bool:
+        return bool(self.service.signed_in)
+
+    def start(self) -> None:
+        self.service.start()
+
+    def shutdown(self) -> None:
+        self.service.shutdown()
+
+    def local_change(self) -> None:
+        self.service.local_change()
+
+    def sign_in(self, *, server_url: str, username: str, password: str) -> None:
+        self.service.sign_in(server_url=server_url, username=username, password=password)
+
+    def sign_out(self) -> None:
+        self.service.sign_out()
+
+    def sync_now(self) -> None:
+        self.service.sync_now()
+
+
+def service_controller(db: LocalDatabase, data_dir: Path) -> SyncController:
+    """The real sync, for `build_window(sync_factory=...)` (imports sync_client only here)."""
+    from sync_client.service import SyncService
+
+    return ServiceSyncController(SyncService(db, data_dir=data_dir))
