@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.models import SYNCED_MODELS, SchoolClass, StudentProfile, SyncOperation, User
 
+# Attempts are immutable events: the server refuses to update or tombstone them, so their
+# count needs no tombstone filter (which would cost a row lookup per attempt).
+APPEND_ONLY = frozenset({"question_attempts"})
 _OWNER = {name: next((c.key for c in model.__table__.columns  # type: ignore[attr-defined]
                       if any(fk.column.table.name == "users" for fk in c.foreign_keys)), None)
           for name, model in SYNCED_MODELS.items()}
@@ -32,7 +35,10 @@ def _owners(session: Session, user_id: str, role: str) -> list[str]:
 
 
 def local_counts(session: Session, *, user_id: str, tables: list[str] | None = None) -> dict[str, int | None]:
-    """table -> live rows the server should also hold for `user_id`; None = not comparable now."""
+    """table -> live rows the server should also hold for `user_id`; None = not comparable now.
+
+    One statement (a scalar subquery per table): this runs after every round.
+    """
     role = session.scalar(select(User.role).where(User.id == user_id)) or "student"
     owners = _owners(session, user_id, role)
     unsettled = session.execute(
@@ -40,12 +46,15 @@ def local_counts(session: Session, *, user_id: str, tables: list[str] | None = N
         .where(SyncOperation.status != "synced")).all()
     skip_tables = {t for t, op, _ in unsettled if op != "insert"}
     counts: dict[str, int | None] = {}
+    queries = {}
     for name in tables or list(SYNCED_MODELS):
         model = SYNCED_MODELS.get(name)
         if model is None or name in skip_tables:
             counts[name] = None
             continue
-        query = select(func.count()).select_from(model).where(model.deleted.is_(False))
+        query = select(func.count()).select_from(model)
+        if name not in APPEND_ONLY:
+            query = query.where(model.deleted.is_(False))
         local_only = [r for t, op, r in unsettled if t == name]
         if local_only:
             query = query.where(model.id.not_in(local_only))
@@ -58,7 +67,10 @@ def local_counts(session: Session, *, user_id: str, tables: list[str] | None = N
             query = query.where(getattr(model, owner).in_(owners))
         elif owner is not None:
             query = query.where(getattr(model, owner) == user_id)
-        counts[name] = session.scalar(query) or 0
+        queries[name] = query.scalar_subquery()
+    if queries:
+        row = session.execute(select(*(q.label(f"c{i}") for i, q in enumerate(queries.values())))).one()
+        counts.update({name: int(n or 0) for name, n in zip(queries, row)})
     return counts
 
 

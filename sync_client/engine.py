@@ -23,9 +23,11 @@ exceptions the transport raises (ServerUnreachable, AuthRequired, ...) and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -37,7 +39,7 @@ from sync_client.apply import apply_changes, concepts_of_attempts
 from sync_client.counts import compare_counts
 from sync_client.errors import AuthRequired, OpsRejected, PayloadTooLarge, Rejection, ServerUnreachable, SyncError
 from sync_client.outbox import FailedOp
-from sync_client.transport import Summary, Transport
+from sync_client.transport import PullPage, Summary, Transport
 
 Recompute = Callable[..., None]
 
@@ -53,6 +55,7 @@ class SyncConfig:
     push_max_ops: int = 1000  # the server caps a push at 1000 ops (413 beyond)
     push_max_bytes: int = 2_000_000
     pull_page: int = 1000  # the server caps a page at 1000
+    prefetch: bool = True  # fetch the next page while applying this one
 
 
 @dataclass
@@ -175,23 +178,29 @@ class Synchronizer:
         held: list[dict[str, Any]] = []
         safe_cursor = cursor
         newest = 0
-        while not self._stopping(result, should_stop):
-            page = self.transport.pull(token, after=cursor, limit=self.config.pull_page)
-            if page.changes:
-                newest = max(newest, max(int(c["seq"]) for c in page.changes))
-            with self.db.transaction() as session:
-                with applying_remote(session):
-                    applied = apply_changes(session, held + page.changes)
-                    if applied.newest_stamp:
-                        self.db.clock.receive(applied.newest_stamp)
-                    state.add_stale_mastery(session, concepts_of_attempts(session, applied.changed_attempts))
-                    held = applied.held
-                    safe_cursor = _safe_cursor(safe_cursor, page.changes, page.next_cursor, held)
-                    state.put(session, state.CURSOR, str(safe_cursor))
-            result.pulled += applied.changed
-            cursor = page.next_cursor
-            if not page.has_more or not page.changes:
-                break
+        # The next page is fetched while this one is applied: the wait for the server and the
+        # local writes overlap. A prefetched page that is not applied is simply dropped.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as pool:
+            fetch = partial(self.transport.pull, token, limit=self.config.pull_page)
+            ahead: Future[PullPage] | None = pool.submit(fetch, after=cursor)
+            while ahead is not None and not self._stopping(result, should_stop):
+                page = ahead.result()
+                more = page.has_more and bool(page.changes)
+                ahead = pool.submit(fetch, after=page.next_cursor) if more and self.config.prefetch else None
+                if page.changes:
+                    newest = max(newest, max(int(c["seq"]) for c in page.changes))
+                with self.db.transaction() as session:
+                    with applying_remote(session):
+                        applied = apply_changes(session, held + page.changes)
+                        if applied.newest_stamp:
+                            self.db.clock.receive(applied.newest_stamp)
+                        state.add_stale_mastery(session, concepts_of_attempts(session, applied.changed_attempts))
+                        held = applied.held
+                        safe_cursor = _safe_cursor(safe_cursor, page.changes, page.next_cursor, held)
+                        state.put(session, state.CURSOR, str(safe_cursor))
+                result.pulled += applied.changed
+                if more and ahead is None:
+                    ahead = pool.submit(fetch, after=page.next_cursor)
         result.held = len(held)
         return newest
 

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 class SyncService(QObject):
     status_changed = Signal(object)  # sync_client.status.SyncStatus
-    signed_in_changed = Signal(object)  # bool; object: PySide6 6.12 mis-counts refs of queued bool args
+    signed_in_changed = Signal(bool)
     action_failed = Signal(str)
     ops_failed = Signal(list)  # list[sync_client.outbox.FailedOp]
     notice = Signal(str)
@@ -40,12 +40,12 @@ class SyncService(QObject):
     _register = Signal(str, str, str, str)
     _sign_out = Signal()
     _stop = Signal()
-    _network = Signal(object)  # bool (see signed_in_changed)
+    _network = Signal(bool)
 
     def __init__(self, db: LocalDatabase, *, data_dir: Path, parent: QObject | None = None, **worker_options: Any) -> None:
         super().__init__(parent)
         self._signed_in = False
-        self._thread = QThread()
+        self._thread = QThread(self)  # deleted with the service (after shutdown)
         self._thread.setObjectName("sync")
         self.worker = SyncWorker(db, data_dir=data_dir, **worker_options)
         self.worker.moveToThread(self._thread)

@@ -44,7 +44,7 @@ def _tr(text: str) -> str:
 class SyncWorker(QObject):
     status_changed = Signal(object)  # SyncStatus
     ops_failed = Signal(list)  # list[FailedOp]: changes the server refused in the last round
-    signed_in_changed = Signal(object)  # bool; object: PySide6 6.12 mis-counts refs of queued bool args
+    signed_in_changed = Signal(bool)
     action_failed = Signal(str)  # a sign-in/out attempt failed: the reason, for the person
     notice = Signal(str)  # something to tell the person once (no OS keyring)
 
@@ -104,7 +104,7 @@ class SyncWorker(QObject):
             self._emit(st.WAITING)
             self._debounce.start()
 
-    @Slot(object)
+    @Slot(bool)
     def network_changed(self, online: bool) -> None:
         if online and self._signed_in and self._retry is not None and self._retry.isActive():
             self._retry.stop()

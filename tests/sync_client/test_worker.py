@@ -1,12 +1,14 @@
 """The Qt worker on its thread, driven through SyncService as the GUI drives it (pytest-qt)."""
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from sqlalchemy import select
 
 from desktop_app.db.models import Concept, Question, QuestionAttempt
@@ -16,7 +18,10 @@ from sync_client.backoff import Backoff
 from sync_client.engine import SyncConfig
 from sync_client.fake import FakeServer, FakeTransport
 from sync_client.service import SyncService
+from desktop_app.ui import qt_compat
 from tests.sync_client.conftest import PASSWORD, Laptop, seed_syllabus, sign_up
+
+qt_compat.guard()  # PySide6 6.12.0 drops a reference to True on every emit (see qt_compat)
 
 
 @pytest.fixture
@@ -48,6 +53,17 @@ def service(alice: Laptop, qtbot: Any) -> Iterator[Callable[..., SyncService]]:
     yield make
     for svc in made:
         assert svc.shutdown(10_000)
+    destroy(made)
+
+
+def destroy(services: list[SyncService]) -> None:
+    """Delete the Qt objects now, while the QApplication lives, not in the final GC pass at exit
+    (an uncontrolled destruction order there crashes PySide)."""
+    for svc in services:
+        svc.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    services.clear()
+    gc.collect()
 
 
 def last(svc: SyncService) -> st.SyncStatus | None:
@@ -171,6 +187,7 @@ def test_quitting_mid_sync_stops_cleanly_and_loses_nothing(
     started = time.monotonic()
     assert svc.shutdown(5000)
     assert time.monotonic() - started < 1.0  # stopped between batches, not after 30 of them
+    destroy([svc])
     on_server = len(server.rows["question_attempts"])
     assert 0 < on_server < 30
     assert alice.pending() == 30 - on_server  # the rest is still queued
