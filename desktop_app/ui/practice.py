@@ -186,7 +186,11 @@ class PracticePage(QWidget):
         self._ctx.runner.query(
             lambda s: practice.next_question(s, student_id=student, now=now, previous_question_id=previous,
                                              focus_concept_id=focus, seed=seed),
-            on_success=self._fetched)
+            on_success=self._fetched, on_failure=self._fetch_failed)
+
+    def _fetch_failed(self, exc: Exception) -> None:
+        self._busy = self._want_next = False  # the screen stays usable (Skip or reopen retries)
+        raise exc  # unexpected: the error dialog shows it
 
     def _fetched(self, nxt: NextQuestion | None) -> None:
         self.upcoming = nxt
