@@ -1,7 +1,7 @@
 """Load benchmark of the sync server: many devices pushing attempts and pulling, then an audit.
 
     tests/tools/with_postgres.sh .venv/bin/python bench/server_load.py [--devices 100]
-        [--batches 50] [--batch-size 100] [--workers 2] [--max-seconds 240]
+        [--batches 50] [--batch-size 100] [--workers 2] [--max-seconds 240] [--rate OPS_PER_S]
 
 Starts a real server process (`python -m sync_server`, uvicorn workers) on 127.0.0.1
 against a throwaway database on the PostgreSQL of ADAPTIVE_LEARNING_TEST_PG_URL. Each
@@ -11,7 +11,9 @@ response had been lost, and pulls to the end. Prints throughput, latency percent
 request type, and an audit: rows in PostgreSQL == attempts pushed, no duplicates, each
 device pulled all of its own rows. Accounts and tokens are made directly in the database
 (argon2 would dominate the set-up); a few real registrations and logins are timed apart.
-Loopback only. Exits non-zero if the audit fails.
+Without --rate every device pushes as fast as it is answered (closed loop: throughput, and
+latency that is mostly queueing); with --rate the devices offer that many ops/s in total
+(open loop: latency below saturation). Loopback only. Exits non-zero if the audit fails.
 """
 from __future__ import annotations
 
@@ -133,10 +135,17 @@ class Device(threading.Thread):
 
     def run(self) -> None:
         last: list[dict] = []
+        # Open loop when --rate is given: this device's pushes are spaced to its share of the
+        # rate (latency measured below saturation); otherwise closed loop, as fast as answered.
+        interval = self.args.devices * self.args.batch_size / self.args.rate if self.args.rate else 0.0
+        next_at = time.monotonic() + random.uniform(0, interval)
         for i in range(self.args.batches):
             if time.monotonic() > self.deadline:
                 self.errors.append("deadline reached")
                 break
+            if interval:
+                time.sleep(max(0.0, next_at - time.monotonic()))
+                next_at += interval
             last = self.batch()
             self.push(last)
             if i % 5 == 4:
@@ -181,6 +190,8 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-seconds", type=float, default=240.0)
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="offered load in ops/s, spread over the devices (default: as fast as possible)")
     args = parser.parse_args()
     pg = os.environ.get("ADAPTIVE_LEARNING_TEST_PG_URL")
     if not pg:
@@ -230,7 +241,8 @@ def main() -> int:
 def report(args, devices, timings, elapsed, stored, logged, seqs, cpu) -> int:  # type: ignore[no-untyped-def]
     pushed = sum(len(d.pushed) for d in devices)
     errors = [e for d in devices for e in d.errors]
-    print(f"\nSync server load: {args.devices} devices x {args.batches} batches x {args.batch_size} attempts, "
+    mode = f"open loop, {args.rate:,.0f} ops/s offered" if args.rate else "closed loop"
+    print(f"\nSync server load: {args.devices} devices x {args.batches} batches x {args.batch_size} attempts, {mode}, "
           f"{args.workers} uvicorn workers, {os.cpu_count()} CPUs (server, PostgreSQL and load generator share them)")
     print(f"{'ops accepted':<28}{pushed:>12,}")
     print(f"{'wall time (s)':<28}{elapsed:>12.1f}")

@@ -14,6 +14,7 @@ from typing import Any
 
 import anyio.to_thread
 import psycopg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -155,10 +156,18 @@ def create_app(config: ServerConfig, *, db: Database | None = None) -> FastAPI:
         return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
                       headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(psycopg.OperationalError)
-    async def database_down(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
+    async def database_down(_: Request, exc: Exception) -> JSONResponse:
         log.error("database unavailable: %s", exc)
         return _error(503, "database_unavailable", "The server's database is unavailable; retry later.")
+
+    async def pool_exhausted(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("no database connection free: %s", exc)
+        return _error(503, "busy", "The server is busy; retry shortly.")
+
+    # psycopg raises its own error on a lost connection; SQLAlchemy's pool wraps a failed connect.
+    app.add_exception_handler(psycopg.OperationalError, database_down)
+    app.add_exception_handler(sqlalchemy.exc.OperationalError, database_down)
+    app.add_exception_handler(sqlalchemy.exc.TimeoutError, pool_exhausted)
 
     @app.exception_handler(Exception)
     async def bug(_: Request, exc: Exception) -> JSONResponse:
@@ -167,6 +176,14 @@ def create_app(config: ServerConfig, *, db: Database | None = None) -> FastAPI:
 
     for module in (health_routes, auth_routes, sync_routes, class_routes):
         app.include_router(module.router, prefix=API_PREFIX)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            sync_routes.add_schemas(generate())
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(ProtocolGate, max_body=MAX_BODY_BYTES)
     return app
 

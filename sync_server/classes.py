@@ -27,7 +27,7 @@ from sync_server import changelog, rows
 from sync_server.auth import Caller
 from sync_server.db import Database, Retry
 from sync_server.errors import Forbidden, NotFound
-from sync_server.merge import RowState, merge
+from sync_server.merge import RowState, fill_defaults, merge
 from sync_server.tables import SPECS
 
 JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a classroom
@@ -109,11 +109,9 @@ def join_class(db: Database, caller: Caller, join_code: str) -> dict[str, str]:
             if state.exists:
                 rows.update(conn, spec, [state])
             else:
-                # Fields the student never set keep their defaults with no stamp: any
+                # Fields the student never set get their defaults under DEFAULT_STAMP: any
                 # device's own value for them wins on its next push.
-                for column in spec.columns.values():
-                    if column.name not in state.values:
-                        state.values[column.name] = column.default() if column.default else None
+                fill_defaults(state, {c.name: c.default() if c.default else None for c in spec.columns.values()})
                 rows.insert(conn, spec, [state])
         except pg_errors.UniqueViolation:
             raise Retry("profile created concurrently") from None

@@ -10,7 +10,8 @@ device id) order, so:
   clock is a day behind: its hybrid logical clock moved past every stamp it pulled;
 - equal (wall, counter) are ordered by device id, so no two copies stay different;
 - a replayed write (same stamp) changes nothing, so applying twice equals applying once;
-- a field missing from `field_stamps` has the empty stamp, older than every real stamp.
+- a field nobody wrote (a column default filled in when a row is created) carries
+  DEFAULT_STAMP, older than every real stamp, so any device's value for it wins.
 
 The client applies pulled changes with the same rule, so every copy converges.
 """
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+DEFAULT_STAMP = "000000000000000:000000:default"
 
 
 @dataclass
@@ -39,6 +42,14 @@ class RowState:
     def known(self) -> bool:
         """Stored, or created earlier in this transaction."""
         return self.exists or bool(self.changed)
+
+
+def fill_defaults(state: RowState, defaults: dict[str, Any]) -> None:
+    """Give a new row the fields it lacks, stamped DEFAULT_STAMP (every field has a stamp)."""
+    for name, value in defaults.items():
+        if name not in state.values:
+            state.values[name] = value
+            state.stamps[name] = DEFAULT_STAMP
 
 
 def merge(state: RowState, values: dict[str, Any], stamp: str) -> list[str]:

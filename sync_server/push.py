@@ -96,13 +96,17 @@ def parse(batch: Batch, op: Op) -> Parsed | None:
 
 def _claim(conn: psycopg.Connection, user_id: str, op_ids: list[str]) -> set[str]:
     """Record op ids as seen; returns those that were new (in this transaction)."""
-    if not op_ids:
+    wanted = sorted(set(op_ids))
+    if not wanted:
         return set()
-    result = conn.execute(
-        "INSERT INTO server_seen_ops (user_id, op_id, seen_at) "
+    # One row back: NULL when every id was new (the usual case), else the new ones.
+    row = conn.execute(
+        "WITH claimed AS (INSERT INTO server_seen_ops (user_id, op_id, seen_at) "
         "SELECT %s, x, now() AT TIME ZONE 'UTC' FROM unnest(string_to_array(%s, ',')) AS x ORDER BY x "
-        "ON CONFLICT DO NOTHING RETURNING op_id", (user_id, id_list(sorted(set(op_ids)))))
-    return {r[0] for r in result}
+        "ON CONFLICT DO NOTHING RETURNING op_id) "
+        "SELECT CASE WHEN count(*) = %s THEN NULL ELSE coalesce(array_agg(op_id), '{}') END FROM claimed",
+        (user_id, id_list(wanted), len(wanted))).fetchone()
+    return set(wanted) if row is None or row[0] is None else set(row[0])
 
 
 def _settle_existing_attempts(conn: psycopg.Connection, batch: Batch, states: list[RowState],

@@ -25,7 +25,7 @@ import psycopg
 from sync_server import rows
 from sync_server.auth import Caller
 from sync_server.errors import OpsRejected
-from sync_server.merge import RowState
+from sync_server.merge import RowState, fill_defaults
 from sync_server.tables import OWNED, SPECS, TableSpec
 
 _known_lock = threading.Lock()
@@ -123,19 +123,20 @@ class Batch:
 
     # -- per row, after the merge --------------------------------------------------------
     def complete_new_rows(self) -> None:
-        """New rows get column defaults (unstamped: any device's value wins) or are incomplete."""
+        """New rows get column defaults (DEFAULT_STAMP: any device's value wins) or are incomplete."""
         for (table, row_id), state in self.rows.items():
             if state.exists or not state.changed:
                 continue
-            missing = []
+            defaults, missing = {}, []
             for name, column in SPECS[table].columns.items():
                 if name not in state.values:
                     if column.default is not None:
-                        state.values[name] = column.default()
+                        defaults[name] = column.default()
                     elif column.nullable:
-                        state.values[name] = None
+                        defaults[name] = None
                     else:
                         missing.append(name)
+            fill_defaults(state, defaults)
             if missing:
                 self.reject_row((table, row_id), "incomplete_row",
                                 f"new {table} row {row_id} lacks {', '.join(missing)}")

@@ -69,10 +69,14 @@ def insert(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) ->
         return set()
     cols = ["id", *spec.fields, "hlc", "field_stamps"]
     rs = recordset_type(spec, ("hlc", "VARCHAR(80)"), ("field_stamps", "JSON"))
-    sql = (f'INSERT INTO "{spec.name}" ({_quoted(cols)}) SELECT {_quoted(cols)} '
-           f"FROM jsonb_to_recordset(%s::jsonb) AS {rs} ON CONFLICT (id) DO NOTHING RETURNING id")
-    inserted = {r[0] for r in conn.execute(sql, (_records(spec, states),))}
-    return {s.row_id for s in states} - inserted
+    # One row back: NULL when every row was inserted (the usual case), else the inserted ids.
+    sql = (f'WITH ins AS (INSERT INTO "{spec.name}" ({_quoted(cols)}) SELECT {_quoted(cols)} '
+           f"FROM jsonb_to_recordset(%s::jsonb) AS {rs} ON CONFLICT (id) DO NOTHING RETURNING id) "
+           "SELECT CASE WHEN count(*) = %s THEN NULL ELSE coalesce(array_agg(id), '{}') END FROM ins")
+    row = conn.execute(sql, (_records(spec, states), len(states))).fetchone()
+    if row is None or row[0] is None:
+        return set()
+    return {s.row_id for s in states} - set(row[0])
 
 
 def update(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) -> None:

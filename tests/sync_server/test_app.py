@@ -112,3 +112,34 @@ def test_the_openapi_document_describes_every_endpoint(server: Server) -> None:
     push = doc["paths"]["/api/v1/sync/push"]["post"]
     assert {"413", "422", "426", "401"} <= set(push["responses"])
     assert json.dumps(doc).count("X-Protocol-Version") >= 9
+
+
+def test_an_unreachable_database_is_a_503_not_a_crash() -> None:
+    import threading
+    import time
+
+    import uvicorn
+
+    from sync_server.app import create_app
+    from sync_server.config import ServerConfig
+    from tests.sync_server.conftest import free_port
+
+    port = free_port()
+    app = create_app(ServerConfig(db_url=f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        for _ in range(100):
+            try:
+                requests.get(base + "/health", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        assert requests.get(base + "/health", timeout=5).status_code == 200
+        r = requests.get(base + "/sync/pull", headers={**HEADERS, "Authorization": "Bearer x"}, timeout=10)
+        _error(r, 503, "database_unavailable")
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 from desktop_app.db.ids import new_id
 from sync_server.classes import JOIN_ALPHABET, profile_id
+from sync_server.merge import DEFAULT_STAMP
+from sync_server.tables import SPECS
 from tests.sync_server.conftest import Server, User, question_ids
 
 
@@ -59,8 +61,11 @@ def test_joining_without_a_profile_creates_one_with_only_server_fields_stamped(
     assert student.post("/classes/join", {"join_code": created["join_code"]}).status_code == 200
     row = server.sql("SELECT to_json(p) FROM student_profiles p WHERE user_id = %s", (student.user_id,))[0][0]
     assert row["id"] == profile_id(student.user_id) and row["class_id"] == created["class_id"]
-    assert set(row["field_stamps"]) == {"user_id", "class_id", "deleted"}
-    assert row["available_hours_per_day"] == 2.0  # the model default, unstamped: any device value wins
+    server_stamped = {k for k, v in row["field_stamps"].items() if v.endswith(":server")}
+    assert server_stamped == {"user_id", "class_id", "deleted"}
+    assert row["available_hours_per_day"] == 2.0  # the model default: any device's value wins
+    assert row["field_stamps"]["available_hours_per_day"] == DEFAULT_STAMP
+    assert set(row["field_stamps"]) == set(SPECS["student_profiles"].fields)
     # Joining again changes nothing.
     before = server.sql("SELECT hlc FROM student_profiles WHERE id = %s", (row["id"],))
     assert student.post("/classes/join", {"join_code": created["join_code"]}).status_code == 200

@@ -8,6 +8,7 @@ from typing import Any
 from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.ids import new_id
 from sync_server.classes import profile_id
+from sync_server.merge import DEFAULT_STAMP
 from tests.sync_server.conftest import Server, User, question_ids
 
 DAY_MS = 24 * 3600 * 1000
@@ -186,8 +187,8 @@ def test_teachers_write_the_syllabus_and_their_own_classes(server: Server, provi
            teacher.op("questions", question_id, {"concept_id": concept_id, "local_id": "q1", "type": "true_false",
                                                  "text": "a+b = b+a?", "correct_answer": "true", "difficulty": 1})]
     _ok(teacher.push(ops))
-    assert _row(server, "questions", question_id)["explanation"] == ""  # a default, unstamped
-    assert "explanation" not in _row(server, "questions", question_id)["field_stamps"]
+    assert _row(server, "questions", question_id)["explanation"] == ""  # a default ...
+    assert _row(server, "questions", question_id)["field_stamps"]["explanation"] == DEFAULT_STAMP  # any wins
     class_id = new_id()
     mine = teacher.op("classes", class_id, {"name": "Set 1", "teacher_id": teacher.user_id, "join_code": "QWERTYUP",
                                             "created_at": "2026-09-01T08:00:00+00:00"})
