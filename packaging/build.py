@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +118,29 @@ def ensure_venv(requirements: list[str], python: str) -> Path:
     return _venv_python()
 
 
+@contextmanager
+def _exclusive() -> Iterator[None]:
+    """One build at a time (two test runs, or a test run and `make package`, share dist/)."""
+    BUILD.mkdir(exist_ok=True)
+    with open(BUILD / "package.lock", "w") as lock:
+        try:
+            import fcntl
+        except ImportError:  # Windows: builds are run by hand there, one at a time
+            yield
+            return
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def build(*, if_stale: bool, python: str) -> int:
+    with _exclusive():
+        return _build(if_stale=if_stale, python=python)
+
+
+def _build(*, if_stale: bool, python: str) -> int:
     started = time.monotonic()
     requirements = build_requirements(ROOT / "pyproject.toml")
     fingerprint = inputs_fingerprint(requirements)
