@@ -18,8 +18,9 @@ from desktop_app.ui.sync_controller import SyncPhase, UnavailableSyncController
     (SyncPhase.NOT_SIGNED_IN, {"pending": 1}, "Not signed in to a sync server · 1 change waiting"),
     (SyncPhase.OFFLINE, {"pending": 0}, "Offline"),
     (SyncPhase.SYNCING, {"pending": 9}, "Syncing…"),
-    (SyncPhase.SYNCED, {"last_synced": datetime.now(timezone.utc) - timedelta(minutes=4)}, "Synced 4 min ago"),
-    (SyncPhase.SYNCED, {"last_synced": datetime.now(timezone.utc), "pending": 2}, "Synced just now · 2 changes waiting"),
+    (SyncPhase.SYNCED, {"last_synced": timedelta(minutes=4, seconds=10)}, "Synced 4 min ago"),
+    (SyncPhase.SYNCED, {"last_synced": timedelta(0), "pending": 2}, "Synced just now · 2 changes waiting"),
+    (SyncPhase.WAITING, {"pending": 2}, "2 changes waiting"),
     (SyncPhase.ERROR, {"message": "the server refused the password"},
      "Sync error: the server refused the password"),
 ])
@@ -27,6 +28,8 @@ def test_sync_state_in_words(qtbot: QtBot, phase: SyncPhase, kwargs: dict, text:
     from desktop_app.ui.app import install_translations
 
     install_translations(__import__("PySide6.QtWidgets", fromlist=["QApplication"]).QApplication.instance())
+    if isinstance(kwargs.get("last_synced"), timedelta):  # relative to when the test runs, not collection
+        kwargs = {**kwargs, "last_synced": datetime.now(timezone.utc) - kwargs["last_synced"]}
     widget = SyncStatusWidget()
     qtbot.addWidget(widget)
     widget.set_state(phase, **kwargs)
