@@ -92,10 +92,17 @@ class Device(threading.Thread):
         self.pulled_own: set[str] = set()
         self.cursor = 0
         self.errors: list[str] = []
+        self.retries = 0
 
     def _timed(self, kind: str, call):  # type: ignore[no-untyped-def]
         start = time.perf_counter()
-        response = call()
+        try:
+            response = call()
+        except requests.ConnectionError:
+            # A keep-alive connection the server closed just as it was reused: like the sync
+            # client, retry (push and pull are idempotent). Counted, and timed from the start.
+            self.retries += 1
+            response = call()
         elapsed = time.perf_counter() - start
         with self.lock:
             self.timings[kind].append(elapsed)
@@ -134,6 +141,12 @@ class Device(threading.Thread):
                 return
 
     def run(self) -> None:
+        try:
+            self._run()
+        except Exception as exc:  # a device that dies is a failure, not a silent shortfall
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+
+    def _run(self) -> None:
         last: list[dict] = []
         # Open loop when --rate is given: this device's pushes are spaced to its share of the
         # rate (latency measured below saturation); otherwise closed loop, as fast as answered.
@@ -241,6 +254,7 @@ def main() -> int:
 def report(args, devices, timings, elapsed, stored, logged, seqs, cpu) -> int:  # type: ignore[no-untyped-def]
     pushed = sum(len(d.pushed) for d in devices)
     errors = [e for d in devices for e in d.errors]
+    retries = sum(d.retries for d in devices)
     mode = f"open loop, {args.rate:,.0f} ops/s offered" if args.rate else "closed loop"
     print(f"\nSync server load: {args.devices} devices x {args.batches} batches x {args.batch_size} attempts, {mode}, "
           f"{args.workers} uvicorn workers, {os.cpu_count()} CPUs (server, PostgreSQL and load generator share them)")
@@ -265,6 +279,7 @@ def report(args, devices, timings, elapsed, stored, logged, seqs, cpu) -> int:  
         "every device pulled all its rows": missing_pulls == 0,
         "no failed requests": not errors,
     }
+    print(f"\nConnection retries (server closed an idle keep-alive connection): {retries}")
     print(f"\nAudit: stored {stored[0]:,} rows ({stored[1]:,} distinct), pushed {pushed:,}, "
           f"change log {logged:,}, not pulled back {missing_pulls}")
     for name, ok in checks.items():

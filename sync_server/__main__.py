@@ -21,6 +21,7 @@ from sync_server.config import ServerConfig
 from sync_server.db import Database
 
 log = logging.getLogger("sync_server")
+KEEP_ALIVE_SECONDS = 65
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -64,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     prepare(config)
     os.environ.update(config.to_env())  # the workers rebuild the config from here
+    # Devices sync every few minutes and between rounds keep their connection: a keep-alive
+    # longer than uvicorn's 5 s default spares reconnects (clients still retry a reset).
     uvicorn.run("sync_server.app:app_from_env", factory=True, host=config.host, port=config.port,
                 workers=config.workers if config.workers > 1 else None, log_level=config.log_level,
-                access_log=False)
+                access_log=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)
     return 0
 
 
