@@ -27,9 +27,12 @@ class ImportPanel(QFrame):
     imported = Signal(object)
     failed = Signal(list)
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, publish: bool = False) -> None:
+        """`publish`: the import is queued for the sync server (a teacher's content); otherwise
+        it stays on this computer (a student's own bank)."""
         super().__init__(parent)
         self._ctx = ctx
+        self._publish = publish
         self.setObjectName("card")
         self.title = heading(self.tr("Import a question bank"), level=2)
         self.status_icon = QLabel()
@@ -74,7 +77,10 @@ class ImportPanel(QFrame):
         self.close_button.setEnabled(False)
         self.show()
         report = self._ctx.runner.progress(self._progress)
-        self._ctx.runner.run(lambda: import_bank_file(db, path, progress=report),  # type: ignore[arg-type]
+        publish = self._publish
+        # run(), not write(): import_bank_file owns its transaction. A published import is a
+        # local change for sync, so tell the window (runner.changed) once it is committed.
+        self._ctx.runner.run(lambda: import_bank_file(db, path, publish=publish, progress=report),  # type: ignore[arg-type]
                              on_success=self._done, on_failure=self._failed)
 
     def _progress(self, done: int, total: int) -> None:
@@ -83,6 +89,8 @@ class ImportPanel(QFrame):
         self.status.setText(self.tr("Importing: %1 of %2 items").replace("%1", str(done)).replace("%2", str(total)))
 
     def _done(self, report: ImportReport) -> None:
+        if self._publish:
+            self._ctx.runner.changed.emit()  # queued for the server: sync soon
         self.close_button.setEnabled(True)
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
@@ -92,7 +100,8 @@ class ImportPanel(QFrame):
                          .replace("%3", str(report.counts.get("concepts", 0)))
                          .replace("%4", str(report.counts.get("questions", 0)))
                          .replace("%5", str(report.created)).replace("%6", str(report.updated))
-                         .replace("%7", str(report.removed)))
+                         .replace("%7", str(report.removed))
+                         + (" " + self.tr("Your students receive it on their next sync.") if self._publish else ""))
         self.imported.emit(report)
 
     def _failed(self, exc: Exception) -> None:

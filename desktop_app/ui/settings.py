@@ -13,6 +13,7 @@ from desktop_app.ui import signin
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.preferences import FONT_SCALES
 from desktop_app.ui.profile_form import ProfileForm
+from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.theme import heading
 from desktop_app.ui.widgets import Card, FieldError, button, scrolling, with_error
 
@@ -104,6 +105,8 @@ class SettingsPage(QWidget):
         ctx.sync.signed_in_changed.connect(self._sync_signed_in)
         self._sync_signed_in(ctx.sync.available and ctx.sync.signed_in)
 
+        self.class_card = self._class_card() if account.role == "student" else None
+
         content = QWidget()
         content.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 64)  # readable line length
         column = QVBoxLayout(content)
@@ -113,10 +116,61 @@ class SettingsPage(QWidget):
         column.addWidget(exam)
         column.addWidget(account_card)
         column.addWidget(sync)
+        if self.class_card is not None:
+            column.addWidget(self.class_card)
         column.addStretch(1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scrolling(content))
+
+    def _class_card(self) -> Card:
+        """A student joins their teacher's class with its code (needs the sync sign-in)."""
+        card = Card(self.tr("Class"))
+        self.join_code = QLineEdit()
+        self.join_code.setPlaceholderText(self.tr("Code from your teacher, e.g. K7M2Q9XR"))
+        self.join_code.setAccessibleName(self.tr("Class join code"))
+        self.join_code.setMaxLength(16)
+        self.join_button = button(self.tr("&Join class"), tooltip=self.tr("Your teacher sees your mastery per topic"))
+        self.join_button.clicked.connect(self._join_class)
+        self.join_code.returnPressed.connect(self._join_class)
+        self.join_message = QLabel()
+        self.join_message.setWordWrap(True)
+        self._net = TaskRunner(self)  # the server call runs off the GUI thread, apart from database tasks
+        row = QHBoxLayout()
+        row.addWidget(self._label(self.tr("Join &code"), self.join_code))
+        row.addWidget(self.join_code, 1)
+        row.addWidget(self.join_button)
+        card.body.addLayout(row)
+        card.body.addWidget(self.join_message)
+        return card
+
+    def _join_class(self) -> None:
+        code = self.join_code.text().strip()
+        client = self._ctx.sync.classes_client()
+        if not code:
+            self.join_code.setFocus()
+            return
+        if client is None or not self._ctx.sync.signed_in:
+            self.join_message.setText(self.tr("Sign in to sync above first: classes live on the server."))
+            return
+        self.join_button.setEnabled(False)
+        self.join_message.setText(self.tr("Joining…"))
+        self._net.run(lambda: client.join_class(code), on_success=self._joined,  # type: ignore[attr-defined]
+                      on_failure=self._join_failed)
+
+    def _joined(self, joined: dict) -> None:  # type: ignore[type-arg]
+        self.join_button.setEnabled(True)
+        self.join_code.clear()
+        self.join_message.setText(self.tr("You joined %1. Your teacher sees your progress from your next sync.")
+                                  .replace("%1", joined.get("name", "")))
+        self._ctx.sync.sync_now()  # brings the profile's class from the server
+
+    def _join_failed(self, exc: Exception) -> None:
+        self.join_button.setEnabled(True)
+        code = getattr(exc, "code", "")
+        self.join_message.setText(self.tr("No class has this code. Check it with your teacher.")
+                                  if code == "unknown_join_code" else
+                                  self.tr("Could not join: %1").replace("%1", str(exc)))
 
     @staticmethod
     def _label(text: str, buddy: QWidget) -> QLabel:

@@ -63,7 +63,9 @@ class SyllabusPage(QWidget):
     practise = Signal(object)
     loaded = Signal()
 
-    def __init__(self, ctx: AppContext, student_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, student_id: str, parent: QWidget | None = None, *,
+                 publish: bool = False) -> None:
+        """`publish`: a teacher's imports are queued for the server (students pull them)."""
         super().__init__(parent)
         self._ctx, self._student_id = ctx, student_id
         self.tree: list[TopicNode] = []
@@ -91,7 +93,7 @@ class SyllabusPage(QWidget):
         self.detail = QLabel()
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.importer = ImportPanel(ctx)
+        self.importer = ImportPanel(ctx, publish=publish)
         self.import_button.clicked.connect(self.importer.choose_and_import)
         self.importer.imported.connect(lambda _report: self.refresh())
 

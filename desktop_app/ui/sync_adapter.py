@@ -27,9 +27,10 @@ def translate_status(status: Any) -> SyncStatus:
 class ServiceSyncController(SyncController):
     """Owns a `SyncService` (sync_client/service.py) and speaks the SyncController interface."""
 
-    def __init__(self, service: Any, parent: QObject | None = None) -> None:
+    def __init__(self, service: Any, parent: QObject | None = None, *, classes: Any | None = None) -> None:
         super().__init__(parent)
         self.service = service
+        self._classes = classes
         service.status_changed.connect(lambda status: self.status_changed.emit(translate_status(status)))
         service.signed_in_changed.connect(self.signed_in_changed.emit)
         service.action_failed.connect(self.action_failed.emit)
@@ -37,6 +38,9 @@ class ServiceSyncController(SyncController):
     @property
     def available(self) -> bool:
         return True
+
+    def classes_client(self) -> Any | None:
+        return self._classes
 
     @property
     def signed_in(self) -> bool:
@@ -63,6 +67,7 @@ class ServiceSyncController(SyncController):
 
 def service_controller(db: LocalDatabase, data_dir: Path) -> SyncController:
     """The real sync, for `build_window(sync_factory=...)` (imports sync_client only here)."""
+    from sync_client.classes import ClassesClient
     from sync_client.service import SyncService
 
-    return ServiceSyncController(SyncService(db, data_dir=data_dir))
+    return ServiceSyncController(SyncService(db, data_dir=data_dir), classes=ClassesClient(db, data_dir))

@@ -57,6 +57,11 @@ class SyncController(QObject):
     def local_change(self) -> None:
         """The GUI committed a change: sync may want to push it soon."""
 
+    def classes_client(self) -> object | None:
+        """A `sync_client.classes.ClassesClient` (blocking: use it off the GUI thread), or None
+        when this build has no sync."""
+        return None
+
     @property
     def available(self) -> bool:
         raise NotImplementedError

@@ -6,6 +6,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QStackedWidget, QWidget
 
 from desktop_app.services.accounts import Account
+from desktop_app.ui.classes import ClassesPage
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.home import HomePage
 from desktop_app.ui.icons import icon
@@ -14,7 +15,8 @@ from desktop_app.ui.practice import PracticePage
 from desktop_app.ui.settings import SettingsPage
 from desktop_app.ui.syllabus import SyllabusPage
 
-HOME, PRACTICE, PLAN, SYLLABUS, SETTINGS = range(5)
+HOME, PRACTICE, PLAN, SYLLABUS, SETTINGS, CLASSES = range(6)  # Classes last: the others keep their
+# index (and Ctrl+number) whatever the role
 
 
 class Workspace(QWidget):
@@ -28,8 +30,9 @@ class Workspace(QWidget):
         self.home = HomePage(ctx, account.id)
         self.practice = PracticePage(ctx, account.id)
         self.plan = PlanPage(ctx, account.id)
-        self.syllabus = SyllabusPage(ctx, account.id)
+        self.syllabus = SyllabusPage(ctx, account.id, publish=account.role == "teacher")
         self.settings = SettingsPage(ctx, account)
+        self.classes = ClassesPage(ctx, ctx.sync.classes_client()) if account.role == "teacher" else None
         self.pages = QStackedWidget()
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -38,6 +41,8 @@ class Workspace(QWidget):
         entries = ((self.home, self.tr("Home"), "home"), (self.practice, self.tr("Practice"), "practice"),
                    (self.plan, self.tr("Study plan"), "plan"), (self.syllabus, self.tr("Syllabus"), "syllabus"),
                    (self.settings, self.tr("Settings"), "settings"))
+        if self.classes is not None:
+            entries += ((self.classes, self.tr("Classes"), "account"),)
         for number, (page, label, icon_name) in enumerate(entries, start=1):
             self.pages.addWidget(page)
             item = QListWidgetItem(icon(icon_name), label)
