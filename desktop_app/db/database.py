@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop_app.backup import backup_before_upgrade
@@ -57,8 +58,10 @@ class LocalDatabase:
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error."""
         with self._sessions.begin() as session:
+            issued_before = self.clock.last
             yield session
-            self._remember_clock(session)
+            if self.clock.last != issued_before:
+                self._remember_clock(session)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -80,4 +83,7 @@ class LocalDatabase:
         return max(stamps) if stamps else None
 
     def _remember_clock(self, session: Session) -> None:
-        session.merge(SyncState(key=CLOCK_STATE_KEY, value=self.clock.last))
+        """Persist the newest stamp in the same transaction (one UPSERT, no read)."""
+        statement = sqlite_insert(SyncState).values(key=CLOCK_STATE_KEY, value=self.clock.last)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=[SyncState.key], set_={"value": statement.excluded.value}))

@@ -105,7 +105,8 @@ def submit_answer(session: Session, *, student_id: str, question_id: str, answer
     recorded = record_attempt(session, student_id=student_id, question_id=question_id, answer=graded.answer,
                               is_correct=graded.is_correct, time_taken_seconds=time_taken_seconds,
                               confidence=confidence, now=now)
-    concept = session.get(Concept, question.concept_id)
+    with session.no_autoflush:
+        concept = session.get(Concept, question.concept_id)
     return Feedback(attempt_id=recorded.attempt_id, is_correct=graded.is_correct,
                     correct_answer=display_answer(question), explanation=question.explanation,
                     concept_name=concept.name if concept else "", mastery_before=recorded.mastery_before,

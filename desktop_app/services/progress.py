@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop_app.db.ids import new_id
 from desktop_app.db.models import ConceptMastery, QuestionAttempt
 from desktop_app.engine.mastery import StudentState
 from desktop_app.services import learner
@@ -84,7 +85,7 @@ def record_attempt(session: Session, *, student_id: str, question_id: str, answe
     Runs in the caller's transaction; never commits.
     """
     c = learner.content(session)
-    attempt = QuestionAttempt(student_id=student_id, question_id=question_id, answer=answer, is_correct=is_correct,
+    attempt = QuestionAttempt(id=new_id(), student_id=student_id, question_id=question_id, answer=answer, is_correct=is_correct,
                               time_taken_seconds=max(0.0, float(time_taken_seconds)), confidence=confidence,
                               timestamp=now, device_id=session.info["clock"].device if "clock" in session.info else None)
     session.add(attempt)
@@ -95,11 +96,11 @@ def record_attempt(session: Session, *, student_id: str, question_id: str, answe
         before = c.model.mastery(state, concept_id, now) if concept_id in state.concepts else 0.0
         student.update(learner.response_of(attempt, c))
         after = c.model.mastery(state, concept_id, now)
-    row = _mastery_row(session, student_id, concept_id)
+    with session.no_autoflush:  # one flush at commit, not one per query
+        row = _mastery_row(session, student_id, concept_id)
     agg = _Aggregate.of(row)
     agg.add(correct=is_correct, seconds=attempt.time_taken_seconds, confidence=confidence, score=after, at=now)
     agg.write(row, now)
-    session.flush()
     return Recorded(attempt_id=attempt.id, concept_id=concept_id, mastery_before=before, mastery_after=after)
 
 
