@@ -7,10 +7,10 @@ whose id differs re-owns the local rows in one transaction:
 1. `prepare` (at login): the server's user row is added locally (the old local user gives
    up its username), and `REOWN_FROM` records the old id, so an interrupted login resumes.
 2. The engine pulls the account's rows first (its profile and plan must be known to merge).
-3. `complete`: attempts move to the new owner; a profile or plan the account already has
-   is merged with the local one (singletons.py: a profile field by field, a plan whole),
-   and the local duplicate is dropped; mastery is
-   recomputed from the attempts; the old user row is removed.
+3. `complete`: attempts move to the new owner. A profile or plan moves too, taking the id
+   derived from the account (docs/sync-protocol.md, "Derived row ids"); if the account
+   already has one, the local one is folded into it (singletons.py: a profile field by
+   field, a plan whole). Mastery is recomputed from the attempts; the old user row goes.
 
 None of the old rows has reached the server (the device never synced under another
 account: `account.login` refuses that), so their queued inserts are rewritten to name the
@@ -74,10 +74,13 @@ def _merge_singleton(session: Session, table: str, old_id: str, new_id: str) -> 
     if mine is None:
         return
     theirs = session.scalar(select(model.id).where(getattr(model, owner) == new_id))
-    if theirs is None:  # the account has none yet: the local row simply changes owner
-        session.execute(update(model).where(model.id == mine).values({owner: new_id})
+    if theirs is None:  # the account has none yet: the local row changes owner, and id
+        new_row = singletons.derived_id(table, new_id)
+        session.execute(update(model).where(model.id == mine).values({owner: new_id, "id": new_row})
                         .execution_options(synchronize_session=False))
-        _rewrite_queued(session, model, owner, {mine}, old_id, new_id)
+        session.execute(update(SyncOperation).where(SyncOperation.table_name == table, SyncOperation.row_id == mine)
+                        .values(row_id=new_row).execution_options(synchronize_session=False))
+        _rewrite_queued(session, model, owner, {new_row}, old_id, new_id)
         return
     changes = singletons.fold(session, table, keep=singletons.stored_state(session, table, theirs), drop_id=mine)
     singletons.write(session, table, theirs, changes)

@@ -31,6 +31,10 @@ from sync_client.transport import Transport
 
 PASSWORD = "correct horse battery"
 
+from desktop_app.ui import qt_compat  # noqa: E402
+
+qt_compat.guard()  # PySide6 6.12.0 drops references to True/None on emits and void calls (see qt_compat)
+
 
 class MemoryKeyring(KeyringBackend):
     priority = 1  # type: ignore[assignment]
@@ -154,13 +158,37 @@ class Laptop:
         self.db.clock._wall = wall  # type: ignore[attr-defined]
 
 
+_TEMPLATE: list[Path] = []
+
+
+def fresh_database(data_dir: Path) -> LocalDatabase:
+    """A new device's database with the sample bank: a copy of one initialised template
+    (importing the bank for every laptop of every test is slow), given its own device id."""
+    import shutil
+    import sqlite3
+    import tempfile
+
+    from desktop_app.db.session import DB_FILENAME
+    if not _TEMPLATE:
+        template = Path(tempfile.mkdtemp(prefix="al-template-"))
+        db, _ = initialise(template)
+        db.close()
+        _TEMPLATE.append(template)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(_TEMPLATE[0] / DB_FILENAME, data_dir / DB_FILENAME)
+    with sqlite3.connect(data_dir / DB_FILENAME) as conn:
+        conn.execute("DELETE FROM sync_state WHERE key IN ('device_id', 'hlc_last')")
+    db, _ = initialise(data_dir)
+    return db
+
+
 @pytest.fixture
 def make_laptop(tmp_path: Path) -> Iterator[Callable[..., Laptop]]:
     made: list[Laptop] = []
 
     def make(transport: Transport, name: str | None = None) -> Laptop:
         data_dir = tmp_path / (name or f"laptop{len(made) + 1}")
-        db, _ = initialise(data_dir)
+        db = fresh_database(data_dir)
         laptop = Laptop(data_dir=data_dir, db=db, transport=transport, tokens=TokenStore(data_dir, db.device_id))
         made.append(laptop)
         return laptop

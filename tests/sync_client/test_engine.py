@@ -208,3 +208,43 @@ def test_a_count_difference_is_repaired_by_pulling_again_from_zero(
     with alice.db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(QuestionAttempt)) == 6
     assert alice.pending() == 0
+
+
+def test_profiles_made_offline_on_two_laptops_become_one(server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
+    a = make_laptop(FakeTransport(server))
+    seed_syllabus(server, a)
+    sign_up(a)
+    b = make_laptop(FakeTransport(server))
+    sign_in(b)
+    a.edit_profile(target_exam="GCSE", hours_per_day=1.0)
+    b.edit_profile(target_exam="IGCSE")  # later: its fields win, field by field
+    a.sync()
+    result = b.sync()  # b's insert is refused (one profile per user), then folded into a's row
+    assert [r.reason.split(":")[0] for r in result.rejected] == ["unique_violation"]
+    a.sync()
+    assert a.snapshot() == b.snapshot()
+    (row,) = a.snapshot()["profile"]
+    assert row[2] == "IGCSE" and len(server.rows["student_profiles"]) == 1
+    with b.db.transaction() as s:
+        assert outbox.failed_ops(s) == []  # the refused insert went with the folded row
+
+
+def test_an_offline_account_moves_into_an_account_without_a_profile(
+        server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
+    from sync_client.singletons import derived_id
+    school = make_laptop(FakeTransport(server))
+    seed_syllabus(server, school)
+    uid = sign_up(school)
+    school.answer(2)
+    school.sync()
+    home = make_laptop(FakeTransport(server))
+    local_id = home.local_student("alice")
+    home.edit_profile(student_id=local_id, target_exam="GCSE", hours_per_day=3.0)
+    home.answer(3, student_id=local_id, start=10)
+    assert sign_in(home).reowned_from == local_id
+    home.sync()
+    school.sync()
+    assert home.snapshot() == school.snapshot()
+    assert len(home.snapshot()["attempts"]) == 5
+    assert [p[0] for p in home.snapshot()["profile"]] == [derived_id("student_profiles", uid)]
+    assert list(server.rows["student_profiles"]) == [derived_id("student_profiles", uid)]

@@ -16,12 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as S
 
-from desktop_app.services.setup import initialise
 from sync_client.errors import ServerUnreachable
 from sync_client.fake import FakeServer, FakeTransport
 from sync_client.state import TokenStore
 from sync_client.transport import HttpTransport, PushResult
-from tests.sync_client.conftest import Laptop, seed_syllabus, sign_in, sign_up
+from tests.sync_client.conftest import Laptop, fresh_database, seed_syllabus, sign_in, sign_up
 
 VALUES = {"target_exam": ["GCSE Maths", "GCSE Maths (Higher)", "IGCSE"], "grade": ["Year 10", "Year 11", ""],
           "hours_per_day": [1.0, 2.5, 4.0]}
@@ -61,7 +60,7 @@ def scenario(steps: list[tuple[int, tuple[str, int, int]]], make_transport: Call
     with tempfile.TemporaryDirectory() as tmp:
         laptops = []
         for i in range(3):
-            db, _ = initialise(Path(tmp) / f"l{i}")
+            db = fresh_database(Path(tmp) / f"l{i}")
             laptops.append(Laptop(data_dir=Path(tmp) / f"l{i}", db=db, transport=make_transport(),
                                   tokens=TokenStore(Path(tmp) / f"l{i}", db.device_id)))
         try:

@@ -18,10 +18,7 @@ from sync_client.backoff import Backoff
 from sync_client.engine import SyncConfig
 from sync_client.fake import FakeServer, FakeTransport
 from sync_client.service import SyncService
-from desktop_app.ui import qt_compat
 from tests.sync_client.conftest import PASSWORD, Laptop, seed_syllabus, sign_up
-
-qt_compat.guard()  # PySide6 6.12.0 drops a reference to True on every emit (see qt_compat)
 
 
 @pytest.fixture
