@@ -242,7 +242,8 @@ def main() -> int:
                    "load generator": time.process_time() - client0}
             conn.commit()
             stored = conn.execute("SELECT count(*), count(DISTINCT id) FROM question_attempts").fetchone()
-            logged = conn.execute("SELECT count(*) FROM server_changes WHERE table_name = 'question_attempts'").fetchone()
+            logged = conn.execute(
+                "SELECT count(*) FROM server_changes WHERE table_name = 'question_attempts'").fetchone()
             seqs = conn.execute("SELECT count(*), count(DISTINCT seq) FROM server_changes").fetchone()
         return report(args, devices, timings, elapsed, stored, logged[0], seqs, cpu)
     finally:

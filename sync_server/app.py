@@ -7,6 +7,7 @@ PostgreSQL is unreachable or too busy, 500 for a bug, logged).
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sync_server.auth import Accounts
+from sync_server.auth import HASH_CONCURRENCY, Accounts
 from sync_server.config import MAX_BODY_BYTES, MAX_OPS_PER_PUSH, PROTOCOL_VERSION, ServerConfig
 from sync_server.db import Database
 from sync_server.errors import ApiError
@@ -35,9 +36,17 @@ API_PREFIX = "/api/v1"
 UNGATED = {API_PREFIX + "/health"}
 
 
+class ErrorResponse(JSONResponse):
+    """Error bodies are ASCII JSON: a message may quote client input (a field name, a value)
+    that is not valid Unicode, and an error must never fail to render."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":"), default=str).encode("ascii")
+
+
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None,
            **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
+    return ErrorResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
 
 
 def _version_problem(raw: bytes | None) -> JSONResponse | None:
@@ -132,7 +141,8 @@ def create_app(config: ServerConfig, *, db: Database | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Request handlers run in anyio's thread pool (40 threads by default). More threads
         # than pooled connections only queue for a connection while contending for the GIL.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = max(4, config.pool_size)
+        # A few more for logins waiting on the argon2 semaphore (auth.HASH_CONCURRENCY).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = config.pool_size + 2 * HASH_CONCURRENCY
         yield
         if own_db:
             database.dispose()
@@ -144,7 +154,7 @@ def create_app(config: ServerConfig, *, db: Database | None = None) -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers or None)
+        return ErrorResponse(exc.body(), status_code=exc.status, headers=exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -75,11 +75,11 @@ class OpIn(BaseModel):
     """One row of the client's sync_operations table."""
 
     op_id: Uuid
-    table: Annotated[str, Field(min_length=1, max_length=64)]
+    table: Annotated[Text, Field(min_length=1, max_length=64)]
     row_id: Uuid
     operation: Literal["insert", "update", "delete"]
     payload: dict[str, Any] = Field(description="Changed fields in wire form, all stamped with `hlc`.")
-    hlc: Annotated[str, Field(min_length=1, max_length=80)]
+    hlc: Annotated[Text, Field(min_length=1, max_length=80)]
 
 
 class PushRequest(BaseModel):

@@ -143,3 +143,26 @@ def test_an_unreachable_database_is_a_503_not_a_crash() -> None:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_hostile_strings_get_a_4xx_never_a_500(server: Server, provision: Callable[..., User]) -> None:
+    user = provision()
+    op = user.attempt("00000000-0000-5000-8000-000000000000")
+    raw_bodies = {
+        "/auth/register": '{"username": "ab\\ud800cd", "password": "long enough password"}',
+        "/auth/login": '{"username": "x\\u0000", "password": "p", "device_id": "d"}',
+        "/classes/join": '{"join_code": "\\ud800"}',
+        "/sync/push": json.dumps({"device_id": "d", "ops": [{**op, "payload": {"x": 1}}]}).replace('"x"', '"\\ud800"'),
+    }
+    for path, raw in raw_bodies.items():
+        r = user.http.post(server.api(path), data=raw.encode(), headers={"Content-Type": "application/json"},
+                           timeout=10)
+        assert 400 <= r.status_code < 500, (path, r.status_code, r.text)
+        assert r.json()["error"], path
+    for hlc in ("000000000000001:000000:\x00", "000000000000001:000000:\ud800"):
+        r = user.http.post(server.api("/sync/push"), timeout=10, headers={"Content-Type": "application/json"},
+                           data=json.dumps({"device_id": "d", "ops": [{**op, "hlc": hlc}]}).encode())
+        assert r.status_code in (400, 422), (hlc, r.text)
+    nul = {**op, "payload": {**op["payload"], "answer": "a\x00b"}}
+    r = user.push([nul])
+    assert r.status_code == 422 and r.json()["rejected"][0]["code"] == "invalid_field"
