@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from desktop_app.engine.mastery import MasteryModel, ModelParams, Response, StudentState
 from desktop_app.engine.model_learner import ModelLearner
 from desktop_app.engine.policy import Policy
+from desktop_app.services import learner_snapshot
 from desktop_app.engine.syllabus import ConceptInfo, QuestionInfo, Syllabus, TopicInfo
 from desktop_app.db.models import Concept, Question, QuestionAttempt, SyncState, Topic, TopicPrerequisite
 from desktop_app.db.outbox import CONTENT_VERSION_KEY
@@ -69,17 +70,23 @@ def content(session: Session) -> Content:
 
 
 def _build_content(session: Session, fingerprint: tuple) -> Content:
-    topics = session.scalars(select(Topic).where(Topic.deleted.is_(False)).order_by(Topic.position)).all()
+    # Plain column rows, not ORM objects: this reads every question of the syllabus.
+    topics = session.execute(select(Topic.id, Topic.name, Topic.parent_id, Topic.exam_weightage,
+                                    Topic.estimated_hours).where(Topic.deleted.is_(False))
+                             .order_by(Topic.position)).all()
     live_topics = {t.id for t in topics}
     requires: dict[str, list[str]] = {t.id: [] for t in topics}
-    for edge in session.scalars(select(TopicPrerequisite).where(TopicPrerequisite.deleted.is_(False))):
+    for edge in session.execute(select(TopicPrerequisite.topic_id, TopicPrerequisite.prerequisite_id)
+                                .where(TopicPrerequisite.deleted.is_(False))):
         if edge.topic_id in live_topics and edge.prerequisite_id in live_topics:
             requires[edge.topic_id].append(edge.prerequisite_id)
-    concepts = [c for c in session.scalars(select(Concept).where(Concept.deleted.is_(False)).order_by(Concept.position))
-                if c.topic_id in live_topics]
+    concepts = [c for c in session.execute(
+        select(Concept.id, Concept.topic_id, Concept.name, Concept.model_params)
+        .where(Concept.deleted.is_(False)).order_by(Concept.position)) if c.topic_id in live_topics]
     live_concepts = {c.id for c in concepts}
-    questions = [q for q in session.scalars(select(Question).where(Question.deleted.is_(False)))
-                 if q.concept_id in live_concepts]
+    questions = [q for q in session.execute(
+        select(Question.id, Question.concept_id, Question.difficulty, Question.type, Question.model_params)
+        .where(Question.deleted.is_(False))) if q.concept_id in live_concepts]
     syllabus = Syllabus(
         topics=tuple(TopicInfo(id=t.id, name=t.name, parent_id=t.parent_id, exam_weightage=t.exam_weightage,
                                estimated_hours=t.estimated_hours, prerequisites=tuple(requires[t.id])) for t in topics),
@@ -130,9 +137,19 @@ def student(session: Session, student_id: str, c: Content) -> ModelLearner:
         cached = _learners.get(key)
         if cached is not None and cached.model is c.model:
             return cached
-    state = c.model.new_state()
-    for row in attempts_in_order(session, student_id):
-        c.model.update(state, response_of(tuple(row[:5]), c))
+    loaded = learner_snapshot.load(session, student_id, fingerprint=c.fingerprint)
+    if loaded is not None:
+        state, rows = loaded
+        for row in rows:
+            c.model.update(state, response_of(tuple(row[:5]), c))
+    else:
+        state = c.model.new_state()
+        rows = attempts_in_order(session, student_id)
+        for row in rows:
+            c.model.update(state, response_of(tuple(row[:5]), c))
+        last = (rows[-1].timestamp, rows[-1].id) if rows else None
+        learner_snapshot.save(session, student_id, fingerprint=c.fingerprint, state=state, count=len(rows),
+                              last=last)
     with LOCK:
         _learners[key] = ModelLearner(c.model, state)
         return _learners[key]
