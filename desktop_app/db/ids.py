@@ -30,3 +30,9 @@ def new_id() -> str:
 def content_id(bank_id: str, kind: str, local_id: str) -> str:
     """The stable id of a topic/concept/question `local_id` of bank `bank_id`."""
     return str(uuid.uuid5(CONTENT_NAMESPACE, f"{bank_id}/{kind}/{local_id}"))
+
+
+def singleton_id(table: str, user_id: str) -> str:
+    """The id of a user's one row of `table` (profile, plan): the same on every device and
+    the server, so two laptops that each create it offline create the same row."""
+    return str(uuid.uuid5(CONTENT_NAMESPACE, f"{table}/{user_id}"))

@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop_app.db.ids import singleton_id
 from desktop_app.db.models import ConceptMastery, StudentProfile, StudyPlan, Topic
 from desktop_app.engine.planner import make_plan, topic_mastery
 from desktop_app.engine.study_plan import StudyPlan as EnginePlan
@@ -79,7 +80,7 @@ def _make(session: Session, student_id: str, today: date, previous: EnginePlan |
 
 def _save(session: Session, student_id: str, row: StudyPlan | None, plan: EnginePlan) -> StudyPlan:
     if row is None:
-        row = StudyPlan(student_id=student_id)
+        row = StudyPlan(id=singleton_id("study_plans", student_id), student_id=student_id)
         session.add(row)
     row.plan = plan.to_dict()
     row.exam_date = plan.exam_date

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop_app.db.ids import singleton_id
 from desktop_app.db.models import StudentProfile
 
 MAX_HOURS_PER_DAY = 16.0
@@ -79,7 +80,7 @@ def save_profile(session: Session, *, student_id: str, grade: str, target_exam: 
         raise ProfileError(problems)
     row = session.scalar(select(StudentProfile).where(StudentProfile.user_id == student_id))
     if row is None:
-        row = StudentProfile(user_id=student_id)
+        row = StudentProfile(id=singleton_id("student_profiles", student_id), user_id=student_id)
         session.add(row)
     # Assign only what changed: latest-wins is field by field, so an untouched field must
     # keep its old stamp (another laptop may have changed it meanwhile).

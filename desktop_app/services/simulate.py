@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop_app.db.ids import singleton_id
 from desktop_app.db.database import LocalDatabase
 from desktop_app.db.models import Question, StudentProfile, User
 from desktop_app.engine.simulation import SimulatedLearner
@@ -45,7 +46,7 @@ def ensure_student(session: Session, username: str, *, today: date) -> str:
         user = User(username=username, password_hash=hash_password(secrets.token_urlsafe(16)), role="student")
         session.add(user)
         session.flush()
-        session.add(StudentProfile(user_id=user.id, grade="Year 11", target_exam="GCSE Mathematics",
+        session.add(StudentProfile(id=singleton_id("student_profiles", user.id), user_id=user.id, grade="Year 11", target_exam="GCSE Mathematics",
                                    exam_date=today + timedelta(days=60), available_hours_per_day=2.0))
     return user.id
 
