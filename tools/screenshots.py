@@ -25,14 +25,16 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from desktop_app.credentials import SecretStore  # noqa: E402
-from desktop_app.db.models import Question, StudentProfile  # noqa: E402
-from desktop_app.services import accounts, practice, profile  # noqa: E402
+from desktop_app.db.models import Question, StudentProfile, User  # noqa: E402
+from desktop_app.services import accounts, learner, practice, profile  # noqa: E402
 from desktop_app.services.setup import initialise  # noqa: E402
 from desktop_app.services.simulate import simulate  # noqa: E402
 from desktop_app.ui import signin  # noqa: E402
 from desktop_app.ui.app import application, build_window  # noqa: E402
 from desktop_app.ui.main_window import MainWindow  # noqa: E402
-from desktop_app.ui.workspace import HOME, PLAN, PRACTICE, SETTINGS, SYLLABUS  # noqa: E402
+from desktop_app.ui.sync_controller import UnavailableSyncController  # noqa: E402
+from desktop_app.ui.workspace import CLASSES, HOME, PLAN, PRACTICE, SETTINGS, SYLLABUS  # noqa: E402
+from sync_client.classes import Cached  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -74,10 +76,11 @@ def make_student(data_dir: Path, store: SecretStore, *, answers: int) -> str:
     return acc.id
 
 
-def open_window(data_dir: Path, tmp: Path, *, theme: str, size: tuple[int, int]) -> MainWindow:
+def open_window(data_dir: Path, tmp: Path, *, theme: str, size: tuple[int, int],
+                sync: UnavailableSyncController | None = None) -> MainWindow:
     settings = QSettings(str(tmp / f"settings-{theme}-{size[0]}.ini"), QSettings.Format.IniFormat)
     settings.setValue("appearance/theme", theme)
-    window = build_window(data_dir, settings=settings, secrets=SecretStore(tmp / "secrets.json"))
+    window = build_window(data_dir, settings=settings, secrets=SecretStore(tmp / "secrets.json"), sync=sync)
     window.resize(*size)
     window.show()
     window.start()
@@ -189,6 +192,72 @@ def workspace_screens(data_dir: Path, tmp: Path, theme: str, prefix: str, size: 
     close(window)
 
 
+class _ClassFromHere:
+    """Stands in for the server's ClassesClient: the class mastery is computed by the
+    server's own function (sync_server.classes) over simulated students in a local database."""
+
+    def __init__(self, cached: Cached) -> None:
+        self._cached = cached
+
+    def cached(self) -> Cached:
+        return self._cached
+
+    def refresh(self) -> Cached:
+        return self._cached
+
+
+class _TeacherSync(UnavailableSyncController):
+    def __init__(self, client: _ClassFromHere) -> None:
+        super().__init__()
+        self._client = client
+
+    def classes_client(self) -> _ClassFromHere:
+        return self._client
+
+
+CLASS_STUDENTS = (("Asha", 260), ("Ben", 70), ("Chloe", 180), ("Dev", 30), ("Ella", 320), ("Farid", 120))
+
+
+def make_class(data_dir: Path, store: SecretStore) -> Cached:
+    from sync_server.classes import _topics  # the server's per-topic mastery (engine replay)
+
+    db, _ = initialise(data_dir)
+    today = date.today()
+    with db.transaction() as s:
+        acc = accounts.create_account(s, username="Ms Okafor", password="correct horse battery", role="teacher")
+        profile.save_profile(s, student_id=acc.id, grade="Teacher", target_exam="GCSE Mathematics",
+                             exam_date=today + timedelta(days=38), hours_per_day=1.0, today=today)
+        signin.keep_signed_in(s, store=store, device_id=db.device_id, user_id=acc.id, keep=True)
+    for seed, (name, answers) in enumerate(CLASS_STUDENTS, start=11):
+        simulate(db, student=name, answers=answers, seed=seed)
+    now = datetime.now(timezone.utc)
+    with db.transaction() as s:
+        content = learner.content(s)
+        students = [{"user_id": uid, "username": name, "topics": _topics(s, content, uid, now)}
+                    for name, _ in CLASS_STUDENTS
+                    for uid in [s.scalar(select(User.id).where(User.username == name))]]
+    db.close()
+    class_id = "0190a0b0-0000-7000-8000-000000000001"
+    return Cached(classes=[{"class_id": class_id, "name": "Year 11 maths (set 2)", "join_code": "K7M2Q9XR",
+                            "students": [{"user_id": x["user_id"], "username": x["username"]} for x in students]}],
+                  mastery={class_id: {"class_id": class_id, "name": "Year 11 maths (set 2)",
+                                      "method": "engine.MasteryModel.replay", "students": students}},
+                  fetched_at=now - timedelta(minutes=3))
+
+
+def classes_screen(data_dir: Path, cached: Cached, tmp: Path, theme: str, prefix: str,
+                   size: tuple[int, int]) -> None:
+    window = open_window(data_dir, tmp, theme=theme, size=size, sync=_TeacherSync(_ClassFromHere(cached)))
+    wait(lambda: window.workspace is not None and window.workspace.home.data is not None)
+    ws = window.workspace
+    ws.go(CLASSES)
+    wait(lambda: ws.classes.current_table() is not None)
+    ws.classes.sort_by(0)
+    snap(window, f"{prefix}classes")
+    ws.go(HOME)
+    close(window)
+
+
 BROKEN_BANK = """{
   "format": "adaptive-learning-bank/1",
   "id": "year-10-extra",
@@ -210,6 +279,7 @@ BROKEN_BANK = """{
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--answers", type=int, default=240, help="simulated answers for the student's history")
+    parser.add_argument("--only-classes", action="store_true", help="only the teacher's Classes screen")
     args = parser.parse_args()
     keyring.set_keyring(fail.Keyring())  # never the developer's real keyring
     OUT.mkdir(parents=True, exist_ok=True)
@@ -217,6 +287,11 @@ def main() -> int:
     app.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, False)
     with tempfile.TemporaryDirectory(prefix="al-screens-") as tmp_name:
         tmp = Path(tmp_name)
+        print("Making a class of simulated students…")
+        cached = make_class(tmp / "teacher", SecretStore(tmp / "secrets.json"))
+        classes_screen(tmp / "teacher", cached, tmp, "light", "light-", (1280, 800))
+        if args.only_classes:
+            return 0
         data_dir = tmp / "student"
         print("Making a student with history…")
         make_student(data_dir, SecretStore(tmp / "secrets.json"), answers=args.answers)

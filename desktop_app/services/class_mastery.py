@@ -15,7 +15,7 @@ from typing import Any, TextIO
 class StudentRow:
     user_id: str
     username: str
-    mastery: tuple[float | None, ...]  # per topic, in `MasteryTable.topics` order (None: no data)
+    mastery: tuple[float | None, ...]  # per topic, in `MasteryTable.topics` order (None: no answers yet)
     attempts: tuple[int, ...]
 
 
@@ -36,7 +36,11 @@ class MasteryTable:
 
 
 def from_server(data: dict[str, Any]) -> MasteryTable:
-    """The table of one class mastery answer; topics in the order the server gives them."""
+    """The table of one class mastery answer; topics in the order the server gives them.
+
+    A topic the student has not answered anything on has no value (None), not the model's
+    starting 0: "not started" and "tried and failed" are different things to a teacher, and
+    the class average is over the students who started the topic."""
     topics: dict[str, str] = {}
     for student in data.get("students", []):
         for topic in student.get("topics", []):
@@ -47,7 +51,8 @@ def from_server(data: dict[str, Any]) -> MasteryTable:
         by_topic = {t["topic_id"]: t for t in student.get("topics", [])}
         rows.append(StudentRow(
             user_id=student["user_id"], username=student["username"],
-            mastery=tuple(float(by_topic[t]["mastery"]) if t in by_topic else None for t in order),
+            mastery=tuple(float(by_topic[t]["mastery"]) if by_topic.get(t, {}).get("attempts") else None
+                          for t in order),
             attempts=tuple(int(by_topic[t].get("attempts", 0)) if t in by_topic else 0 for t in order)))
     return MasteryTable(class_id=data["class_id"], name=data.get("name", ""),
                         topics=tuple((t, topics[t]) for t in order), students=tuple(rows))

@@ -9,7 +9,7 @@ sort by that topic, clicking the "Student" header for a sort by name (`sort_requ
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPainter, QPalette, QPen
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QFontMetricsF, QHelpEvent, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from desktop_app.services.class_mastery import MasteryTable, StudentRow
@@ -23,6 +23,20 @@ def text_colour(background: QColor) -> QColor:
     lum = 0.2126 * channel(background.redF()) + 0.7152 * channel(background.greenF()) + \
         0.0722 * channel(background.blueF())
     return QColor("#000000") if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else QColor("#ffffff")
+
+
+_HEADER_ROWS = 1.4  # in rows: topic names wrap onto two lines of text
+
+
+def _two_lines(fm: QFontMetrics, text: str, width: int) -> list[str]:
+    """`text` word-wrapped into at most two lines of `width`, the second elided if needed."""
+    words, first = text.split(), ""
+    while words and fm.horizontalAdvance((first + " " + words[0]).strip()) <= width:
+        first = (first + " " + words.pop(0)).strip()
+    if not first:  # one long word
+        return [fm.elidedText(text, Qt.TextElideMode.ElideRight, width)]
+    rest = " ".join(words)
+    return [first, fm.elidedText(rest, Qt.TextElideMode.ElideRight, width)] if rest else [first]
 
 
 class Heatmap(QWidget):
@@ -63,15 +77,19 @@ class Heatmap(QWidget):
     def _metrics(self) -> tuple[float, float, float]:
         fm = self.fontMetrics()
         row = fm.height() * 1.9
-        names = [r.username for r in self._rows] + [self.tr("Class average"), self.tr("Student")]
-        name_w = min(max(fm.horizontalAdvance(n) for n in names) + fm.height(), max(self.width() * 0.3, 80.0))
+        bold = self.font()
+        bold.setBold(True)
+        names = [fm.horizontalAdvance(r.username) for r in self._rows] + [fm.horizontalAdvance(self.tr("Student")),
+                                                                           QFontMetricsF(bold).horizontalAdvance(
+                                                                               self.tr("Class average"))]
+        name_w = min(max(names) + fm.height(), max(self.width() * 0.3, 80.0))
         columns = len(self._table.topics) if self._table else 1
         cell_w = max((self.width() - name_w) / max(columns, 1), fm.horizontalAdvance("100") + 8.0)
         return row, name_w, cell_w
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         row = self.fontMetrics().height() * 1.9
-        return QSize(560, int(row * (len(self._rows) + 2.6)))
+        return QSize(560, int(row * (len(self._rows) + 1.6 + _HEADER_ROWS)))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(240, self.sizeHint().height())
@@ -81,7 +99,7 @@ class Heatmap(QWidget):
         if self._table is None:
             return None
         row_h, name_w, cell_w = self._metrics()
-        row = int(pos.y() // row_h)
+        row = 0 if pos.y() < row_h * _HEADER_ROWS else int((pos.y() - row_h * _HEADER_ROWS) // row_h) + 1
         column = None if pos.x() < name_w else int((pos.x() - name_w) // cell_w)
         if row > len(self._rows) + 1 or (column is not None and column >= len(self._table.topics)):
             return None
@@ -102,14 +120,15 @@ class Heatmap(QWidget):
         row_h, name_w, cell_w = self._metrics()
         centre = Qt.AlignmentFlag.AlignCenter
         p.setPen(text)
-        p.drawText(QRectF(4, 0, name_w - 8, row_h), Qt.AlignmentFlag.AlignVCenter, self.tr("Student"))
+        header_h = row_h * _HEADER_ROWS
+        p.drawText(QRectF(4, 0, name_w - 8, header_h), Qt.AlignmentFlag.AlignBottom, self.tr("Student"))
         for c, (_, name) in enumerate(self._table.topics):
-            rect = QRectF(name_w + c * cell_w, 0, cell_w, row_h)
-            p.drawText(rect.adjusted(2, 0, -2, 0), centre,
-                       fm.elidedText(name, Qt.TextElideMode.ElideRight, int(cell_w - 4)))
+            rect = QRectF(name_w + c * cell_w + 2, 0, cell_w - 4, header_h)
+            p.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                       "\n".join(_two_lines(fm, name, int(rect.width()))))
         rows = [(r.username, r.mastery) for r in self._rows] + [(self.tr("Class average"), self._table.average())]
         for i, (label, values) in enumerate(rows, start=1):
-            y = i * row_h + (row_h * 0.3 if i == len(rows) else 0)  # a gap before the average
+            y = (i - 1 + _HEADER_ROWS) * row_h + (row_h * 0.3 if i == len(rows) else 0)  # a gap before the average
             font = p.font()
             font.setBold(i == len(rows))
             p.setFont(font)
@@ -120,7 +139,7 @@ class Heatmap(QWidget):
                 rect = QRectF(name_w + c * cell_w + 1, y + 1, cell_w - 2, row_h - 2)
                 if value is None:
                     p.setPen(QPen(mid, 1))
-                    p.setBrush(Qt.BrushStyle.BDiagPattern)
+                    p.setBrush(QBrush(mid, Qt.BrushStyle.BDiagPattern))
                     p.drawRect(rect)
                     p.setPen(text)
                 else:

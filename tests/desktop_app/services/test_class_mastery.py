@@ -12,7 +12,8 @@ ANSWER = {"class_id": "c1", "name": "Year 11", "method": "engine.MasteryModel.re
         {"topic_id": "t1", "name": "Algebra", "mastery": 80.0, "attempts": 4},
         {"topic_id": "t2", "name": "Geometry", "mastery": 20.0, "attempts": 2}]},
     {"user_id": "u1", "username": "=cmd()", "topics": [
-        {"topic_id": "t1", "name": "Algebra", "mastery": 40.0, "attempts": 3}]},
+        {"topic_id": "t1", "name": "Algebra", "mastery": 40.0, "attempts": 3},
+        {"topic_id": "t2", "name": "Geometry", "mastery": 0.0, "attempts": 0}]},  # not started
     {"user_id": "u3", "username": "Al", "topics": [
         {"topic_id": "t1", "name": "Algebra", "mastery": 61.0, "attempts": 1},
         {"topic_id": "t2", "name": "Geometry", "mastery": 50.0, "attempts": 5}]},

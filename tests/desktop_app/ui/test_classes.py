@@ -89,14 +89,15 @@ def test_teacher_sees_the_mastery_of_students_who_joined_and_practised_offline(
     cells = page.heatmap.cells()
     assert cells[0][0] == "Student" and cells[0][1:] == [name for _, name in table.topics]
     assert [r[0] for r in cells[1:]] == ["amir", "bea", "Class average"]
-    assert cells[1][1:] == [f"{v:.0f}" for v in table.students[0].mastery]
-    assert cells[-1][1:] == [f"{v:.0f}" for v in table.average()]
+    assert cells[1][1:] == ["–" if v is None else f"{v:.0f}" for v in table.students[0].mastery]
+    assert cells[-1][1:] == ["–" if v is None else f"{v:.0f}" for v in table.average()]
+    assert "–" in cells[2]  # bea answered 3 questions: most topics are not started
     image = page.heatmap.grab().toImage()
     assert not image.isNull()
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 5)}
     assert len(colours) > 5  # cells were painted, not just the background
 
-    weakest = min(range(len(table.topics)), key=lambda c: table.students[1].mastery[c] or 0)
+    weakest = next(c for c in range(len(table.topics)) if None not in (s.mastery[c] for s in table.students))
     page.sort_by(weakest)
     values = [r[1 + weakest] for r in page.heatmap.cells()[1:-1]]
     assert values == sorted(values, key=float)
