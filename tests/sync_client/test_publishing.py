@@ -5,7 +5,7 @@ grade they were given."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from desktop_app.db.ids import content_id
 from desktop_app.db.models import Question, QuestionAttempt, SyncState
 from desktop_app.db.outbox import CONTENT_VERSION_KEY
-from desktop_app.services import learner, practice
+from desktop_app.services import learner, planning, practice
 from desktop_app.services.setup import import_bank_file
 from sync_client import account
 from sync_client.transport import HttpTransport
@@ -72,6 +72,10 @@ def test_a_corrected_answer_and_a_removed_question_reach_students_without_regrad
         live_questions = {q.id for q in learner.content(s).syllabus.questions}
         version_before = s.get(SyncState, CONTENT_VERSION_KEY).value
     assert {q1, q2} <= live_questions
+    student.edit_profile(hours_per_day=3.0)  # the plan covers the teacher's topic
+    with student.db.transaction() as s:
+        plan = planning.replan(s, student_id=student.user_id, today=date.today())
+    assert content_id(BANK, "topic", "fractions") in {i.topic_id for d in plan.days for i in d.items}
     assert _answer(student, q1, "4") is True  # right under the first version of the bank
     assert _answer(student, q2, "true") is True
     assert _answer(student, q1, "5") is False
