@@ -119,6 +119,9 @@ class Synchronizer:
             self._recompute_stale()
             with self._reading() as session:
                 result.pending = outbox.pending_count(session)
+                if result.rejected:  # a refused duplicate profile/plan folded by the pull is resolved
+                    still = {f.op_id for f in outbox.failed_ops(session)}
+                    result.rejected = [f for f in result.rejected if f.op_id in still]
         return result
 
     # --- push ------------------------------------------------------------------------------

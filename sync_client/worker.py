@@ -159,7 +159,9 @@ class SyncWorker(QObject):
             self._retry.start(int(delay * 1000))
             self._emit(st.OFFLINE, message=_tr("Offline: your work is saved here and will sync later."),
                        retry_in=delay)
-        except (SyncError, OSError, RuntimeError, ValueError) as exc:  # a bug or a disk problem: say it, retry later
+        except Exception as exc:  # noqa: BLE001 - the top of a background loop: a bug or a disk problem
+            # (SQLite busy, disk full, a server bug) is logged, shown, and retried later; the
+            # queue is intact because every batch and page commits on its own.
             log.exception("sync round failed")
             delay = self._backoff.next_delay()
             self._retry.start(int(delay * 1000))
