@@ -185,3 +185,35 @@ def test_a_student_joins_from_settings(qtbot: QtBot, live: Any, make_laptop: Any
     else:
         assert "No class has this code" in page.join_message.text() and sync.synced == 0
     ctx.runner.shutdown()
+
+
+def test_the_real_window_gives_a_signed_in_teacher_the_classes_of_the_server(
+        qtbot: QtBot, live: Any, make_laptop: Any, tmp_path: Path) -> None:  # noqa: F811
+    from datetime import date, timedelta
+
+    from desktop_app.services import profile
+    from desktop_app.ui import signin
+    from desktop_app.ui.app import build_window
+    from desktop_app.ui.sync_adapter import service_controller
+
+    teacher = _signed_up(make_laptop, live.url, "mrs-k", "teacher")
+    created = ClassesClient(teacher.db, teacher.data_dir).create_class("Year 10 (set 1)")
+    store = SecretStore(tmp_path / "login-secrets.json")
+    with teacher.db.transaction() as s:
+        profile.save_profile(s, student_id=teacher.user_id, grade="", target_exam="GCSE Mathematics",
+                             exam_date=date.today() + timedelta(days=60), hours_per_day=1.0, today=date.today())
+        signin.sign_in(s, store=store, device_id=teacher.db.device_id, username="mrs-k", password=PASSWORD, keep=True)
+    window = build_window(teacher.data_dir, settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat),
+                          secrets=store, sync_factory=service_controller)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.ready, timeout=20_000):
+        window.start()
+    qtbot.waitUntil(lambda: window.workspace is not None, timeout=20_000)
+    page = window.workspace.classes
+    assert page is not None
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        window.workspace.go(CLASSES)
+    assert [c["join_code"] for c in page.classes] == [created["join_code"]] and not page.offline
+    window.close()
+    window.runner.shutdown()
