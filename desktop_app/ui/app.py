@@ -84,8 +84,10 @@ def build_window(data_dir: Path, *, settings: QSettings | None = None, secrets: 
 
 def run_gui(data_dir: Path) -> int:
     """Run the desktop app on the database in `data_dir`; returns the exit code."""
+    from desktop_app.ui.sync_adapter import service_controller
+
     app = application()
-    window = build_window(data_dir)
+    window = build_window(data_dir, sync_factory=service_controller)  # real sync (and classes) once signed in
     install_error_dialog(window)  # uncaught errors: logged, and shown in one dialog
     window.show()
     window.start()
