@@ -6,7 +6,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
 
-from desktop_app.services import accounts
+from desktop_app.services import accounts, membership
 from desktop_app.services.accounts import Account
 from desktop_app.services.profile import get_profile
 from desktop_app.ui import signin
@@ -181,11 +181,14 @@ class SettingsPage(QWidget):
     def refresh(self) -> None:
         student = self._account.id
         self._ctx.runner.query(
-            lambda s: (get_profile(s, student_id=student), accounts.is_remembered(s, user_id=student)),
+            lambda s: (get_profile(s, student_id=student), accounts.is_remembered(s, user_id=student),
+                       membership.class_name(s, student_id=student)),
             on_success=self._show)
 
     def _show(self, data: tuple) -> None:  # type: ignore[type-arg]
-        view, remembered = data
+        view, remembered, class_name = data
+        if self.class_card is not None and class_name and not self.join_message.text():
+            self.join_message.setText(self.tr("You are in the class %1.").replace("%1", class_name))
         self.profile.load(view)
         self.keep.blockSignals(True)
         self.keep.setChecked(remembered)

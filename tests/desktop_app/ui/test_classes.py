@@ -182,6 +182,10 @@ def test_a_student_joins_from_settings(qtbot: QtBot, live: Any, make_laptop: Any
         student.sync()
         with student.db.transaction() as s:
             assert s.scalar(select(StudentProfile.class_id)) is not None
+        page.join_message.clear()
+        with qtbot.waitSignal(page.loaded, timeout=10_000):
+            page.refresh()
+        assert page.join_message.text() == "You are in the class Set 2."
     else:
         assert "No class has this code" in page.join_message.text() and sync.synced == 0
     ctx.runner.shutdown()
