@@ -2,6 +2,23 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en">
 <context>
+    <name>ClassesPage</name>
+    <message numerus="yes">
+        <source>%n minute(s) old</source>
+        <translation>
+            <numerusform>%n minute old</numerusform>
+            <numerusform>%n minutes old</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n hour(s) old</source>
+        <translation>
+            <numerusform>%n hour old</numerusform>
+            <numerusform>%n hours old</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>HomePage</name>
     <message numerus="yes">
         <source>%n day(s) left</source>
