@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from desktop_app.db.base import UTCDateTime
 from desktop_app.db.ids import new_id
 from desktop_app.db.models import SYNCED_MODELS, Question, QuestionAttempt, SyncState, User
+from desktop_app.db.outbox import CONTENT_VERSION_KEY
 from desktop_app.db.serialize import content_fields
 from sync_client import singletons
 from sync_client.errors import SyncError
@@ -108,12 +109,8 @@ def _bump_content_version(session: Session) -> None:
     The outbox hook renews this key on ORM flushes; pulled rows are written with Core
     statements, which the hook does not see.
     """
-    from desktop_app.db import outbox as db_outbox
-
-    key = getattr(db_outbox, "CONTENT_VERSION_KEY", None)  # introduced by the services work in flight
-    if key:
-        session.execute(sqlite_upsert(SyncState).values(key=key, value=new_id())
-                        .on_conflict_do_update(index_elements=["key"], set_={"value": new_id()}))
+    session.execute(sqlite_upsert(SyncState).values(key=CONTENT_VERSION_KEY, value=new_id())
+                    .on_conflict_do_update(index_elements=["key"], set_={"value": new_id()}))
 
 
 def _defer_foreign_keys(session: Session) -> None:

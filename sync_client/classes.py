@@ -22,7 +22,7 @@ from typing import Any
 
 from desktop_app.db.database import LocalDatabase
 from sync_client import state
-from sync_client.errors import AuthRequired
+from sync_client.errors import AuthRequired, ServerUnreachable
 from sync_client.state import TokenStore
 from sync_client.transport import HttpTransport
 
@@ -83,6 +83,16 @@ class ClassesClient:
         data = json.loads(raw)
         return Cached(classes=data["classes"], mastery=data["mastery"],
                       fetched_at=datetime.fromisoformat(data["fetched_at"]))
+
+    @staticmethod
+    def problem(exc: Exception) -> str:
+        """What kind of failure `exc` is, for the GUI's words: "sign_in" (not signed in, or the
+        sign-in expired), "offline" (no answer from the server), or "refused" (anything else)."""
+        if isinstance(exc, AuthRequired):
+            return "sign_in"
+        if isinstance(exc, ServerUnreachable):
+            return "offline"
+        return "refused"
 
     def close(self) -> None:
         if self._transport is not None:

@@ -248,3 +248,19 @@ def test_an_offline_account_moves_into_an_account_without_a_profile(
     assert len(home.snapshot()["attempts"]) == 5
     assert [p[0] for p in home.snapshot()["profile"]] == [derived_id("student_profiles", uid)]
     assert list(server.rows["student_profiles"]) == [derived_id("student_profiles", uid)]
+
+
+def test_pulled_syllabus_changes_renew_the_content_version(
+        alice: Laptop, server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
+    from desktop_app.db.outbox import CONTENT_VERSION_KEY
+    with alice.db.transaction() as s:
+        before = s.get(SyncState, CONTENT_VERSION_KEY)
+        before = before.value if before else None
+    question = next(iter(server.rows["questions"]))
+    row = server.rows["questions"][question]
+    server.seed("questions", question, {**row.values, "text": "Edited by the teacher"},
+                "999999999999999:000000:teacher")
+    alice.sync()
+    with alice.db.transaction() as s:
+        assert s.get(Question, question).text == "Edited by the teacher"
+        assert s.get(SyncState, CONTENT_VERSION_KEY).value != before  # caches built on the syllabus rebuild
