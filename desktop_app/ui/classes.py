@@ -159,13 +159,19 @@ class ClassesPage(QWidget):
         self.progress.hide()
         self.refresh_button.setEnabled(True)
         self.offline = True
-        self._show_age(reason=str(exc))
+        kind = self._client.problem(exc) if self._client is not None else "refused"
+        if kind == "sign_in":
+            reason = self.tr("sign in to sync in Settings")
+        elif kind == "offline":
+            reason = self.tr("the server cannot be reached")
+        else:
+            reason = str(exc)
+        self._show_age(reason=reason)
         self.loaded.emit()
 
     def _show_age(self, reason: str = "") -> None:
         if self.fetched_at is None:
-            text = self.tr("Could not reach the server (%1); nothing fetched yet.").replace("%1", reason) \
-                if self.offline and reason else ""
+            text = self.tr("Nothing fetched yet: %1.").replace("%1", reason) if self.offline and reason else ""
         else:
             minutes = max(int((self._ctx.now() - self.fetched_at).total_seconds() // 60), 0)
             age = self.tr("%n minute(s) old", "", minutes) if minutes < 120 else \
@@ -173,6 +179,8 @@ class ClassesPage(QWidget):
             text = (self.tr("Offline: showing the copy from %1 (%2).") if self.offline
                     else self.tr("Up to date (fetched %1).")).replace(
                 "%1", self.fetched_at.astimezone().strftime("%Y-%m-%d %H:%M")).replace("%2", age)
+            if self.offline and reason:
+                text += " " + self.tr("Not refreshed: %1.").replace("%1", reason)
         self.status.setText(text)
 
     # --- one class --------------------------------------------------------------------

@@ -116,6 +116,7 @@ def test_teacher_sees_the_mastery_of_students_who_joined_and_practised_offline(
     live.stop()  # the server goes away: the screen keeps the last copy and says how old it is
     _refresh(qtbot, page)
     assert page.offline and "Offline" in page.status.text() and "minute" in page.status.text()
+    assert "the server cannot be reached" in page.status.text()
     assert page.heatmap.cells() == shown
     reopened = ClassesPage(ctx, ClassesClient(teacher.db, teacher.data_dir))  # e.g. after a restart, offline
     qtbot.addWidget(reopened)
