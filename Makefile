@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON_FOR_VENV ?= $(shell command -v python3.11 || command -v python3)
 
-.PHONY: run test setup screenshots bench clean
+.PHONY: run test setup screenshots bench package clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON_FOR_VENV) -m venv $(VENV)
@@ -32,6 +32,12 @@ screenshots: setup
 bench: setup
 	$(PY) bench/engine.py
 	$(PY) bench/policy.py
+
+## The one-folder desktop app for this platform in dist/AdaptiveLearning/, then its smoke test
+## (packaging/build.py: a clean build/venv-package, PyInstaller, packaging/AdaptiveLearning.spec).
+package: setup
+	$(PY) packaging/build.py
+	QT_QPA_PLATFORM=offscreen dist/AdaptiveLearning/AdaptiveLearning --smoke-test
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -103,7 +103,12 @@ def migration_imports(alembic_dir: Path) -> list[str]:
 
 
 def icon_file(icons_dir: Path, platform: str) -> str | None:
-    """The generated icon in the platform's format (packaging/make_icons.py writes them)."""
-    name = {"win32": "app.ico", "darwin": "app.png"}.get(platform, "app.png")
+    """The generated icon in the platform's format (packaging/make_icons.py writes them).
+
+    None on Linux: an executable there has no icon (the window sets its own at run time,
+    and a desktop entry would point at app.png)."""
+    name = {"win32": "app.ico", "darwin": "app.png"}.get(platform)
+    if name is None:
+        return None
     path = icons_dir / name
     return str(path) if path.exists() else None
