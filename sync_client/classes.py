@@ -78,11 +78,12 @@ class ClassesClient:
         """The copy of the last `refresh` (empty if there was none)."""
         with self._db.transaction() as session:
             raw = state.get(session, CACHE_KEY)
-        if not raw:
+        try:
+            data = json.loads(raw) if raw else None
+            return Cached(classes=list(data["classes"]), mastery=dict(data["mastery"]),
+                          fetched_at=datetime.fromisoformat(data["fetched_at"]))
+        except (TypeError, ValueError, KeyError):  # none yet, or unreadable: the next refresh replaces it
             return Cached(classes=[], mastery={}, fetched_at=None)
-        data = json.loads(raw)
-        return Cached(classes=data["classes"], mastery=data["mastery"],
-                      fetched_at=datetime.fromisoformat(data["fetched_at"]))
 
     @staticmethod
     def problem(exc: Exception) -> str:
