@@ -27,11 +27,14 @@ class ModelLearner:
         self._masteries: dict[str, float] = {}
         self._recalls: dict[str, float] = {}
         self._dirty: set[str] = set()
+        self.latest_at: datetime | None = None  # newest answer time folded in so far
 
     def update(self, response: Response) -> None:
         """Fold one answer into the state (see MasteryModel.update) and refresh its concept."""
         self.model.update(self.state, response)
         self._dirty.add(response.concept_id)
+        if response.at is not None and (self.latest_at is None or response.at > self.latest_at):
+            self.latest_at = response.at
 
     def _refresh(self, now: datetime) -> None:
         if self._at is None or abs(now - self._at) > REFRESH:

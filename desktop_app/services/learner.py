@@ -11,6 +11,7 @@ lock is held by `progress`, so the GUI's task runner and the sync worker can sha
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timezone
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -150,14 +151,22 @@ def student(session: Session, student_id: str, c: Content) -> ModelLearner:
         last = (rows[-1].timestamp, rows[-1].id) if rows else None
         learner_snapshot.save(session, student_id, fingerprint=c.fingerprint, state=state, count=len(rows),
                               last=last)
+    latest = rows[-1].timestamp if rows else None
     with LOCK:
         _learners[key] = ModelLearner(c.model, state)
+        _learners[key].latest_at = latest if latest is not None else _latest_of(state)
         return _learners[key]
+
+
+def _latest_of(state: StudentState) -> datetime | None:
+    stamps = [s.last_at for s in state.concepts.values() if s.last_at is not None]
+    return datetime.fromtimestamp(max(stamps), timezone.utc) if stamps else None
 
 
 def replace_state(session: Session, student_id: str, c: Content, state: StudentState) -> None:
     with LOCK:
         _learners[(_db_key(session), student_id)] = ModelLearner(c.model, state)
+        _learners[(_db_key(session), student_id)].latest_at = _latest_of(state)
 
 
 def forget() -> None:

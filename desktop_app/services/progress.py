@@ -94,6 +94,14 @@ def record_attempt(session: Session, *, student_id: str, question_id: str, answe
         student = learner.student(session, student_id, c)
         state = student.state
         before = c.model.mastery(state, concept_id, now) if concept_id in state.concepts else 0.0
+        if student.latest_at is not None and now < student.latest_at:
+            # Older than an answer already counted (the clock went back): the model is
+            # order-sensitive, so replay everything rather than fold it in out of order.
+            session.flush()
+            recompute_mastery(session, student_id=student_id, now=now)
+            after = c.model.mastery(learner.student(session, student_id, c).state, concept_id, now)
+            return Recorded(attempt_id=attempt.id, concept_id=concept_id, mastery_before=before,
+                            mastery_after=after)
         student.update(learner.response_of(attempt, c))
         after = c.model.mastery(state, concept_id, now)
     with session.no_autoflush:  # one flush at commit, not one per query

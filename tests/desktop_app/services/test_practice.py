@@ -115,3 +115,37 @@ def test_simulated_history_is_spread_over_days(db: LocalDatabase) -> None:
     with db.transaction() as s:
         days = {a.timestamp.date() for a in s.scalars(select(QuestionAttempt))}
     assert len(days) == 4 and max(days) == NOW.date()
+
+
+def test_answers_recorded_in_the_same_instant_recompute_to_the_same_mastery(db: LocalDatabase, student: str) -> None:
+    """Ties in time replay in the order recorded (ids count up within a millisecond)."""
+    previous = None
+    for i in range(6):
+        nq, _ = _answer(db, student, right=i % 2 == 0, at=NOW, previous=previous)
+        previous = nq.question.id
+    with db.transaction() as s:
+        before = {m.concept_id: m.mastery_score for m in s.scalars(select(ConceptMastery))}
+    learner.forget()
+    with db.transaction() as s:
+        recompute_mastery(s, student_id=student, now=NOW)
+    with db.transaction() as s:
+        after = {m.concept_id: m.mastery_score for m in s.scalars(select(ConceptMastery))}
+    assert after == pytest.approx(before, rel=1e-9)
+
+
+def test_an_answer_dated_before_earlier_ones_still_recomputes_to_the_same_mastery(db: LocalDatabase, student: str) -> None:
+    """A laptop clock set back: the stored mastery is what the attempts imply, in time order."""
+    previous = None
+    for i, minutes in enumerate((30, 40, 10, 20, 50)):
+        nq, _ = _answer(db, student, right=i != 2, at=NOW + timedelta(minutes=minutes), previous=previous)
+        previous = nq.question.id
+    with db.transaction() as s:
+        before = {m.concept_id: (m.total_attempts, m.mastery_score) for m in s.scalars(select(ConceptMastery))}
+    learner.forget()
+    with db.transaction() as s:
+        recompute_mastery(s, student_id=student, now=NOW)
+    with db.transaction() as s:
+        after = {m.concept_id: (m.total_attempts, m.mastery_score) for m in s.scalars(select(ConceptMastery))}
+    assert after.keys() == before.keys()
+    for concept, values in before.items():
+        assert after[concept] == pytest.approx(values, rel=1e-9)
