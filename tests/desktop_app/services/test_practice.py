@@ -149,3 +149,27 @@ def test_an_answer_dated_before_earlier_ones_still_recomputes_to_the_same_master
     assert after.keys() == before.keys()
     for concept, values in before.items():
         assert after[concept] == pytest.approx(values, rel=1e-9)
+
+
+def test_fitted_parameters_travel_with_the_bank(db: LocalDatabase, student: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Item difficulties fitted on many students are data in the bank, used by the engine."""
+    import json
+
+    from desktop_app.resources import SAMPLE_BANK, resource_path
+    from desktop_app.services.bank_format import load_bank_file
+    from desktop_app.services.setup import import_bank_file
+
+    bank = load_bank_file(resource_path(SAMPLE_BANK))
+    easy, hard = [q for q in bank["questions"] if q["concept"] == "surds"][:2]
+    easy["model_params"], hard["model_params"] = {"difficulty": -2.0}, {"difficulty": 2.5}
+    path = tmp_path / "fitted.json"
+    path.write_text(json.dumps(bank))
+    import_bank_file(db, path)
+    with db.transaction() as s:
+        c = learner.content(s)
+        ids = {q.local_id: q.id for q in s.scalars(select(Question).where(Question.local_id.in_([easy["id"], hard["id"]])))}
+        state = learner.student(s, student, c).state
+        p_easy = c.model.predict(state, concept_id=c.concept_of_question[ids[easy["id"]]], question_id=ids[easy["id"]])
+        p_hard = c.model.predict(state, concept_id=c.concept_of_question[ids[hard["id"]]], question_id=ids[hard["id"]])
+    assert c.model.params.question_difficulty[ids[hard["id"]]] == 2.5
+    assert p_easy > 0.8 > 0.3 > p_hard
