@@ -24,7 +24,7 @@ from pathlib import Path
 
 import keyring
 from keyring.backend import KeyringBackend
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -37,7 +37,7 @@ from desktop_app.db.outbox import applying_remote
 from sync_client import outbox, reown, state
 from sync_client.apply import apply_changes, concepts_of_attempts
 from sync_client.counts import compare_counts
-from sync_client.errors import AuthRequired, OpsRejected, PayloadTooLarge, Rejection, ServerUnreachable, SyncError
+from sync_client.errors import AuthRequired, OpsRejected, PayloadTooLarge, Rejection, SyncError
 from sync_client.outbox import FailedOp
 from sync_client.transport import PullPage, Summary, Transport
 

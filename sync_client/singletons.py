@@ -14,14 +14,13 @@ transaction.
 """
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from desktop_app.db.ids import CONTENT_NAMESPACE, new_id
+from desktop_app.db.ids import new_id, singleton_id
 from desktop_app.db.models import StudentProfile, StudyPlan, SyncOperation
 from desktop_app.db.serialize import content_fields, to_wire
 
@@ -32,9 +31,8 @@ SINGLETONS: dict[str, tuple[Any, str, bool]] = {
 }
 
 
-def derived_id(table: str, user_id: str) -> str:
-    """The id every device and the server give `user_id`'s one row of `table` (sync protocol)."""
-    return str(uuid.uuid5(CONTENT_NAMESPACE, f"{table}/{user_id}"))
+# The id every device and the server give `user_id`'s one row of `table` (sync protocol).
+derived_id = singleton_id
 
 
 def duplicates(session: Session, table: str, rows: dict[str, str]) -> dict[str, str]:

@@ -12,7 +12,6 @@ attempts, desktop_app/services/learner.py), so the teacher sees what the student
 from __future__ import annotations
 
 import secrets
-import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,7 +19,7 @@ import psycopg
 from psycopg import errors as pg_errors
 from sqlalchemy import select
 
-from desktop_app.db.ids import CONTENT_NAMESPACE, new_id
+from desktop_app.db.ids import new_id, singleton_id
 from desktop_app.db.models import SchoolClass, StudentProfile, User
 from desktop_app.services import learner
 from sync_server import changelog, rows
@@ -37,7 +36,7 @@ JOIN_CODE_LENGTH = 8  # 40 bits
 def profile_id(user_id: str) -> str:
     """The id of a user's student_profiles row: derived, so every device and the server agree
     (student_profiles.user_id is unique; two devices minting different ids would clash)."""
-    return str(uuid.uuid5(CONTENT_NAMESPACE, f"student_profiles/{user_id}"))
+    return singleton_id("student_profiles", user_id)
 
 
 def _join_code() -> str:

@@ -20,6 +20,18 @@ from desktop_app.db.session import make_engine
 PG_ENV = "ADAPTIVE_LEARNING_TEST_PG_URL"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _logs_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Commands started by tests (and their subprocesses) log here, not in the user's log folder."""
+    previous = os.environ.get("ADAPTIVE_LEARNING_LOG_DIR")
+    os.environ["ADAPTIVE_LEARNING_LOG_DIR"] = str(tmp_path_factory.mktemp("logs"))
+    yield
+    if previous is None:
+        os.environ.pop("ADAPTIVE_LEARNING_LOG_DIR", None)
+    else:
+        os.environ["ADAPTIVE_LEARNING_LOG_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def pg_server_url() -> str:
     url = os.environ.get(PG_ENV)

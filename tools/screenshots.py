@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 import keyring  # noqa: E402
 from keyring.backends import fail  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings, Qt  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from desktop_app.credentials import SecretStore  # noqa: E402

@@ -12,7 +12,7 @@ from desktop_app.services.passwords import MIN_PASSWORD_LENGTH
 from desktop_app.ui import signin
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.theme import heading
-from desktop_app.ui.widgets import FieldError, button, with_error
+from desktop_app.ui.widgets import FieldError, button, centre_in, with_error
 
 
 class CreateAccountPage(QWidget):
@@ -79,14 +79,7 @@ class CreateAccountPage(QWidget):
         inner.addSpacing(8)
         inner.addLayout(form)
         inner.addLayout(buttons)
-        outer = QHBoxLayout(self)
-        outer.addStretch(1)
-        column = QVBoxLayout()
-        column.addStretch(1)
-        column.addWidget(box)
-        column.addStretch(2)
-        outer.addLayout(column, 4)
-        outer.addStretch(1)
+        centre_in(self, box)
         QWidget.setTabOrder(self.username, self.password)
         QWidget.setTabOrder(self.password, self.confirm)
         QWidget.setTabOrder(self.confirm, self.role)

@@ -12,7 +12,7 @@ from desktop_app.ui import signin
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.first_run import account_message
 from desktop_app.ui.theme import heading
-from desktop_app.ui.widgets import FieldError, button, with_error
+from desktop_app.ui.widgets import FieldError, button, centre_in, with_error
 
 
 class LoginPage(QWidget):
@@ -57,14 +57,7 @@ class LoginPage(QWidget):
         inner.addWidget(title)
         inner.addLayout(form)
         inner.addLayout(row)
-        outer = QHBoxLayout(self)
-        outer.addStretch(1)
-        column = QVBoxLayout()
-        column.addStretch(1)
-        column.addWidget(box)
-        column.addStretch(2)
-        outer.addLayout(column, 4)
-        outer.addStretch(1)
+        centre_in(self, box)
         QWidget.setTabOrder(self.account, self.password)
         QWidget.setTabOrder(self.password, self.keep)
         QWidget.setTabOrder(self.keep, self.submit)

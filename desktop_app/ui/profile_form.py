@@ -13,7 +13,7 @@ from desktop_app.services import profile as profile_service
 from desktop_app.services.profile import MAX_HOURS_PER_DAY, ProfileError, ProfileView
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.theme import heading
-from desktop_app.ui.widgets import FieldError, button, with_error
+from desktop_app.ui.widgets import FieldError, button, centre_in, with_error
 
 GRADES = ("Year 9", "Year 10", "Year 11", "Year 12", "Year 13")
 
@@ -149,14 +149,7 @@ class ProfilePage(QWidget):
         row.addStretch(1)
         row.addWidget(self.submit)
         inner.addLayout(row)
-        outer = QHBoxLayout(self)
-        outer.addStretch(1)
-        column = QVBoxLayout()
-        column.addStretch(1)
-        column.addWidget(box)
-        column.addStretch(2)
-        outer.addLayout(column, 4)
-        outer.addStretch(1)
+        centre_in(self, box)
         QWidget.setTabOrder(self.form.hours, self.submit)
 
     def start(self) -> None:

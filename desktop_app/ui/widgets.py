@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QFrame, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+    QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from desktop_app.ui.icons import icon
@@ -78,7 +78,6 @@ class Notice(QFrame):
     def __init__(self, text: str = "", *, icon_name: str = "info", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("notice")
-        from PySide6.QtWidgets import QHBoxLayout
 
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 8, 10, 8)
@@ -106,3 +105,15 @@ def scrolling(content: QWidget) -> QScrollArea:
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a tab stop of its own: Tab goes to the controls
     return area
+
+
+def centre_in(page: QWidget, box: QWidget) -> None:
+    """Lay `box` out in the middle of `page`, a little above centre (sign-in style pages)."""
+    outer = QHBoxLayout(page)
+    outer.addStretch(1)
+    column = QVBoxLayout()
+    column.addStretch(1)
+    column.addWidget(box)
+    column.addStretch(2)
+    outer.addLayout(column, 4)
+    outer.addStretch(1)

@@ -8,19 +8,14 @@ from sqlalchemy import select
 
 from desktop_app.db.models import QuestionAttempt, SyncState
 from desktop_app.services import learner, learner_snapshot
-from desktop_app.services.setup import initialise
 from desktop_app.services.simulate import simulate
 
 END = datetime(2026, 11, 24, 18, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def db(data_dir, monkeypatch):  # type: ignore[no-untyped-def]
+@pytest.fixture(autouse=True)
+def small_snapshots(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(learner_snapshot, "MIN_ATTEMPTS", 10)  # keep the test small
-    database, _ = initialise(data_dir)
-    learner.forget()
-    yield database
-    database.close()
 
 
 def _state(db, student_id):  # type: ignore[no-untyped-def]

@@ -8,19 +8,10 @@ from sqlalchemy import select
 
 from desktop_app.db.database import LocalDatabase
 from desktop_app.db.models import StudentProfile, StudyPlan, SyncOperation, User
-from desktop_app.services import learner, planning
+from desktop_app.services import planning
 from desktop_app.services.passwords import hash_password
-from desktop_app.services.setup import initialise
 
 TODAY = date(2026, 11, 24)
-
-
-@pytest.fixture
-def db(data_dir):  # type: ignore[no-untyped-def]
-    database, _ = initialise(data_dir)
-    learner.forget()
-    yield database
-    database.close()
 
 
 def _student(db: LocalDatabase, *, exam_in_days: int | None, hours: float = 1.0) -> str:

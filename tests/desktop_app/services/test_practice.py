@@ -12,18 +12,9 @@ from desktop_app.services import learner, practice
 from desktop_app.services.answers import AnswerFormatError
 from desktop_app.services.passwords import hash_password
 from desktop_app.services.progress import recompute_mastery
-from desktop_app.services.setup import initialise
 from desktop_app.services.simulate import simulate
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def db(data_dir):  # type: ignore[no-untyped-def]
-    database, _ = initialise(data_dir)
-    learner.forget()
-    yield database
-    database.close()
 
 
 @pytest.fixture
