@@ -196,25 +196,36 @@ def test_killing_a_sync_at_any_moment_leaves_both_laptops_consistent(live: Any, 
     _run("register", "--data-dir", home, "--server", live.url, "--username", "alice", log_dir=logs)
     _run("login", "--data-dir", school, "--server", live.url, "--username", "alice", log_dir=logs)
 
-    # Killed at growing delays after start: while starting, pushing, pulling or applying.
+    # How long one round takes here (machines differ): kills are placed within it.
+    _run("simulate", "--student", "alice", "--answers", "10", "--seed", "1", "--data-dir", home, log_dir=logs)
+    started = time.monotonic()
+    pushing, pulling = _start("sync", "--data-dir", home, log_dir=logs), _start("sync", "--data-dir", school, log_dir=logs)
+    ends = []
+    for process in (pushing, pulling):
+        process.communicate(timeout=300)
+        assert process.returncode == 0
+        ends.append(time.monotonic() - started)
+    round_time = min(ends)
+
+    # Killed at growing moments of a round: while starting, pushing, pulling or applying.
     interrupted: list[bool] = []
-    for delay in (1.0, 2.0, 2.5, 3.0, 3.5, 4.5):
-        _run("simulate", "--student", "alice", "--answers", "10", "--seed", str(int(delay * 10)), "--data-dir", home,
+    for i, share in enumerate((0.3, 0.45, 0.6, 0.7, 0.8, 0.9)):
+        _run("simulate", "--student", "alice", "--answers", "10", "--seed", str(10 + i), "--data-dir", home,
              log_dir=logs)  # new work queued on the first laptop
         pushing = _start("sync", "--data-dir", home, log_dir=logs)
         pulling = _start("sync", "--data-dir", school, log_dir=logs)
-        time.sleep(delay)
+        time.sleep(share * round_time)
         interrupted += [_kill(pushing), _kill(pulling)]
         assert_consistent(home, allow_stale=True)
         assert_consistent(school, allow_stale=True)
 
-    print(f"killed mid-work: {interrupted}")
+    print(f"round {round_time:.2f} s; killed mid-work: {interrupted}")
     assert sum(interrupted) >= 4, "too few syncs were still running when killed: the test proved little"
 
     # After the crashes a normal sync completes, with every answer once on both laptops.
     _run("sync", "--data-dir", home, log_dir=logs)
     made, received = _server_attempts(home, school, logs)
-    assert made == received == 120 + 6 * 10
+    assert made == received == 120 + 7 * 10
     assert _count(home / DB_FILENAME, "SELECT count(*) FROM sync_operations WHERE status = 'pending'") == 0
     assert_consistent(home)
     assert_consistent(school)
