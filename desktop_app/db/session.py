@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 DB_FILENAME = "adaptive-learning.sqlite3"
+WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -25,6 +26,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Fold the WAL into the database every ~40 MB instead of every 4 MB: a checkpoint then
+    # lands on one answer in several hundred rather than one in ~80 (it was the whole
+    # latency tail of recording an answer). LocalDatabase.close() checkpoints the rest.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 
