@@ -26,6 +26,7 @@ from desktop_app.services.profile import save_profile
 from desktop_app.services.progress import record_attempt, recompute_mastery
 from desktop_app.services.setup import initialise
 from sync_client.engine import RoundResult, SyncConfig, Synchronizer
+from sync_client.fake import FakeServer, FakeTransport
 from sync_client.state import TokenStore
 from sync_client.transport import Transport
 
@@ -234,3 +235,18 @@ def live(pg_url: str) -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def server() -> FakeServer:
+    """An in-memory sync server (sync_client.fake) for fast client tests."""
+    return FakeServer()
+
+
+@pytest.fixture
+def alice(server: FakeServer, make_laptop: Callable[..., Laptop]) -> Laptop:
+    """A signed-up laptop of student alice on the in-memory server, with the syllabus."""
+    laptop = make_laptop(FakeTransport(server))
+    seed_syllabus(server, laptop)
+    sign_up(laptop)
+    return laptop

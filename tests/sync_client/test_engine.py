@@ -16,19 +16,6 @@ from sync_client.fake import FakeServer, FakeTransport
 from tests.sync_client.conftest import Laptop, seed_syllabus, sign_in, sign_up
 
 
-@pytest.fixture
-def server() -> FakeServer:
-    return FakeServer()
-
-
-@pytest.fixture
-def alice(server: FakeServer, make_laptop: Callable[..., Laptop]) -> Laptop:
-    laptop = make_laptop(FakeTransport(server))
-    seed_syllabus(server, laptop)
-    sign_up(laptop)
-    return laptop
-
-
 def _ops(laptop: Laptop, status: str) -> list[SyncOperation]:
     with laptop.db.transaction() as s:
         return list(s.scalars(select(SyncOperation).where(SyncOperation.status == status)))

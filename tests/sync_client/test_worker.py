@@ -18,20 +18,7 @@ from sync_client.backoff import Backoff
 from sync_client.engine import SyncConfig
 from sync_client.fake import FakeServer, FakeTransport
 from sync_client.service import SyncService
-from tests.sync_client.conftest import PASSWORD, Laptop, seed_syllabus, sign_up
-
-
-@pytest.fixture
-def server() -> FakeServer:
-    return FakeServer()
-
-
-@pytest.fixture
-def alice(server: FakeServer, make_laptop: Callable[..., Laptop]) -> Laptop:
-    laptop = make_laptop(FakeTransport(server))
-    seed_syllabus(server, laptop)
-    sign_up(laptop)
-    return laptop
+from tests.sync_client.conftest import PASSWORD, Laptop
 
 
 @pytest.fixture
