@@ -30,6 +30,7 @@ from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.ids import content_id, new_id
 from desktop_app.db.session import make_engine
 from desktop_app.services.passwords import hash_password
+from sync_server.db import Database
 from sync_server.auth import token_digest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,3 +192,14 @@ def question_ids(n: int = 5) -> list[str]:
 
     bank = json.loads((ROOT / "resources" / "sample_bank.json").read_text(encoding="utf-8"))
     return [content_id(bank["id"], "question", q["id"]) for q in bank["questions"][:n]]
+
+
+@pytest.fixture
+def db(pg_url: str) -> Iterator[Database]:
+    """The server's storage on a fresh, migrated PostgreSQL database (no HTTP)."""
+    database = Database(pg_url, pool_size=4)
+    database.upgrade()
+    try:
+        yield database
+    finally:
+        database.dispose()

@@ -3,25 +3,13 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 
 from desktop_app.db.ids import content_id
 from desktop_app.resources import SAMPLE_BANK, resource_path
 from sync_server.bank import load_bank
 from sync_server.db import Database
-
-
-@pytest.fixture
-def db(pg_url: str) -> Iterator[Database]:
-    database = Database(pg_url, pool_size=2)
-    database.upgrade()
-    try:
-        yield database
-    finally:
-        database.dispose()
 
 
 def _count(db: Database, sql: str, *params: object) -> int:

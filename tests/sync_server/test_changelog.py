@@ -3,23 +3,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import psycopg
-import pytest
 
 from sync_server.changelog import Entry, latest_seq, record
 from sync_server.db import Database
-
-
-@pytest.fixture
-def db(pg_url: str) -> Iterator[Database]:
-    database = Database(pg_url, pool_size=4)
-    database.upgrade()
-    try:
-        yield database
-    finally:
-        database.dispose()
 
 
 def _entries(conn: psycopg.Connection) -> dict[str, int]:
