@@ -33,9 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
-
-from desktop_app.db.migrate import alembic_config
+from desktop_app.db.migrate import alembic_config, stored_revision
 from desktop_app.db.session import DB_FILENAME
 
 log = logging.getLogger(__name__)
@@ -159,7 +157,9 @@ def backup_database(data_dir: Path, out: Path) -> Path:
 
 # --- what a file holds -------------------------------------------------------------------
 
-def _scripts() -> ScriptDirectory:
+def _scripts():  # type: ignore[no-untyped-def]  # alembic.script.ScriptDirectory
+    from alembic.script import ScriptDirectory  # only when a migration is considered
+
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -171,15 +171,6 @@ def head_revision() -> str:
     head = _scripts().get_current_head()
     assert head is not None, "the migration history is empty"
     return head
-
-
-def _revision(conn: sqlite3.Connection) -> str | None:
-    has_table = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").fetchone()
-    if not has_table:
-        return None
-    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    return row[0] if row else None
 
 
 def _count(conn: sqlite3.Connection, table: str) -> int:
@@ -205,7 +196,7 @@ def inspect_database(conn: sqlite3.Connection, path: Path) -> BackupInfo:
         problem = _integrity_problem(conn)
         if problem:
             raise BackupError(f"{path} is damaged (SQLite integrity check: {problem})")
-        revision = _revision(conn)
+        revision = stored_revision(conn)
         if revision is None:
             raise BackupError(f"{path} is not an Adaptive Learning database (it has no schema version)")
         if revision not in known_revisions():
@@ -319,7 +310,7 @@ def backup_before_upgrade(data_dir: Path, *, keep: int = KEEP_AUTOMATIC, now: da
     except sqlite3.Error:
         return None  # cannot read it: the migration will report the real problem
     try:
-        current = _revision(conn)
+        current = stored_revision(conn)
         head = head_revision()
         if current is None or current == head or current not in known_revisions():
             return None

@@ -7,8 +7,9 @@ Each thread uses its own session.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -22,7 +23,7 @@ from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.ids import new_id
 from desktop_app.db.models import SyncOperation, SyncState
 from desktop_app.db.outbox import CLOCK_KEY, LocalSession
-from desktop_app.db.session import make_engine, make_session_factory, sqlite_url
+from desktop_app.db.session import DB_FILENAME, make_engine, make_session_factory, sqlite_url
 
 DEVICE_KEY = "device_id"
 CLOCK_STATE_KEY = "hlc_last"
@@ -44,9 +45,10 @@ class LocalDatabase:
         first; raises desktop_app.backup.BackupError (nothing changed) if that fails."""
         data_dir = Path(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
-        backup_before_upgrade(data_dir)
         engine = make_engine(sqlite_url(data_dir))
-        migrate.upgrade(engine)
+        if _revision_of(data_dir / DB_FILENAME) != migrate.SCHEMA_HEAD:
+            backup_before_upgrade(data_dir)
+            migrate.upgrade(engine)
         return cls(engine)
 
     @property
@@ -95,3 +97,14 @@ class LocalDatabase:
         statement = sqlite_insert(SyncState).values(key=CLOCK_STATE_KEY, value=self.clock.last)
         session.execute(statement.on_conflict_do_update(
             index_elements=[SyncState.key], set_={"value": statement.excluded.value}))
+
+
+def _revision_of(path: Path) -> str | None:
+    """The stored schema revision, read without Alembic (None when there is no database yet)."""
+    if not path.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            return migrate.stored_revision(conn)
+    except sqlite3.Error:
+        return None  # unreadable here: the migration reports the real problem

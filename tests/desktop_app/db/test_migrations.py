@@ -78,3 +78,23 @@ def test_sqlite_enforces_foreign_keys_and_uses_wal(tmp_path: Path) -> None:
             conn.execute(text("INSERT INTO concepts (id, topic_id, local_id, name, position, hlc, field_stamps, deleted)"
                               " VALUES ('c', 'no-such-topic', 'c', 'C', 0, '', '{}', 0)"))
     engine.dispose()
+
+
+def test_schema_head_constant_is_alembics_head() -> None:
+    """The app skips Alembic on a current database by comparing with SCHEMA_HEAD."""
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory.from_config(migrate.alembic_config()).get_current_head() == migrate.SCHEMA_HEAD
+
+
+def test_opening_a_current_database_does_not_import_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from desktop_app.db.database import LocalDatabase
+
+    LocalDatabase.open(tmp_path).close()
+    code = ("import sys; from desktop_app.db.database import LocalDatabase; "
+            f"LocalDatabase.open({str(tmp_path)!r}).close(); print('alembic' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr
