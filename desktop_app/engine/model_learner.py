@@ -28,10 +28,12 @@ class ModelLearner:
         self._recalls: dict[str, float] = {}
         self._dirty: set[str] = set()
         self.latest_at: datetime | None = None  # newest answer time folded in so far
+        self.answers = 0  # answers folded in (set by whoever builds the state from a history)
 
     def update(self, response: Response) -> None:
         """Fold one answer into the state (see MasteryModel.update) and refresh its concept."""
         self.model.update(self.state, response)
+        self.answers += 1
         self._dirty.add(response.concept_id)
         if response.at is not None and (self.latest_at is None or response.at > self.latest_at):
             self.latest_at = response.at

@@ -133,29 +133,30 @@ def attempts_in_order(session: Session, student_id: str):  # type: ignore[no-unt
 def student(session: Session, student_id: str, c: Content) -> ModelLearner:
     """The student's model state behind the policy's view, replayed from the attempts on
     first use in this process (or after the content changed). Hold LOCK while using it."""
-    key = (_db_key(session), student_id)
     with LOCK:
-        cached = _learners.get(key)
-        if cached is not None and cached.model is c.model:
-            return cached
+        found = cached(session, student_id, c)
+        if found is not None:
+            return found
     loaded = learner_snapshot.load(session, student_id, fingerprint=c.fingerprint)
     if loaded is not None:
-        state, rows = loaded
+        state, covered, rows = loaded
         for row in rows:
             c.model.update(state, response_of(tuple(row[:5]), c))
     else:
-        state = c.model.new_state()
+        state, covered = c.model.new_state(), 0
         rows = attempts_in_order(session, student_id)
         for row in rows:
             c.model.update(state, response_of(tuple(row[:5]), c))
         last = (rows[-1].timestamp, rows[-1].id) if rows else None
         learner_snapshot.save(session, student_id, fingerprint=c.fingerprint, state=state, count=len(rows),
                               last=last)
-    latest = rows[-1].timestamp if rows else None
-    with LOCK:
-        _learners[key] = ModelLearner(c.model, state)
-        _learners[key].latest_at = latest if latest is not None else _latest_of(state)
-        return _learners[key]
+    return replace_state(session, student_id, c, state, answers=covered + len(rows))
+
+
+def cached(session: Session, student_id: str, c: Content) -> ModelLearner | None:
+    """The student's state if this process already holds it for this content (hold LOCK)."""
+    found = _learners.get((_db_key(session), student_id))
+    return found if found is not None and found.model is c.model else None
 
 
 def _latest_of(state: StudentState) -> datetime | None:
@@ -163,10 +164,15 @@ def _latest_of(state: StudentState) -> datetime | None:
     return datetime.fromtimestamp(max(stamps), timezone.utc) if stamps else None
 
 
-def replace_state(session: Session, student_id: str, c: Content, state: StudentState) -> None:
+def replace_state(session: Session, student_id: str, c: Content, state: StudentState, *,
+                  answers: int) -> ModelLearner:
+    """Cache `state`, built from the student's first `answers` attempts in replay order."""
+    built = ModelLearner(c.model, state)
+    built.latest_at = _latest_of(state)
+    built.answers = answers
     with LOCK:
-        _learners[(_db_key(session), student_id)] = ModelLearner(c.model, state)
-        _learners[(_db_key(session), student_id)].latest_at = _latest_of(state)
+        _learners[(_db_key(session), student_id)] = built
+    return built
 
 
 def forget() -> None:

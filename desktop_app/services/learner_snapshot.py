@@ -36,8 +36,10 @@ def save(session: Session, student_id: str, *, fingerprint: tuple, state: Studen
                                                     set_={"value": statement.excluded.value}))
 
 
-def load(session: Session, student_id: str, *, fingerprint: tuple) -> tuple[StudentState, list[Any]] | None:
-    """(saved state, the attempts after it in replay order) or None when it cannot be trusted."""
+def load(session: Session, student_id: str, *,
+         fingerprint: tuple) -> tuple[StudentState, int, list[Any]] | None:
+    """(saved state, attempts it covers, the attempts after it in replay order), or None when
+    it cannot be trusted."""
     raw = session.scalar(select(SyncState.value).where(SyncState.key == KEY_PREFIX + student_id))
     if raw is None:
         return None
@@ -57,4 +59,4 @@ def load(session: Session, student_id: str, *, fingerprint: tuple) -> tuple[Stud
     rows = session.execute(
         select(a.question_id, a.is_correct, a.timestamp, a.time_taken_seconds, a.confidence, a.id)
         .where(a.student_id == student_id, after).order_by(a.timestamp, a.id)).all()
-    return state, rows
+    return state, covered, rows

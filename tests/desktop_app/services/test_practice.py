@@ -164,3 +164,42 @@ def test_fitted_parameters_travel_with_the_bank(db: LocalDatabase, student: str,
         p_hard = c.model.predict(state, concept_id=c.concept_of_question[ids[hard["id"]]], question_id=ids[hard["id"]])
     assert c.model.params.question_difficulty[ids[hard["id"]]] == 2.5
     assert p_easy > 0.8 > 0.3 > p_hard
+
+
+def _mastery_rows(db: LocalDatabase) -> dict[str, tuple]:
+    with db.transaction() as s:
+        return {m.concept_id: (m.total_attempts, m.correct_attempts, m.avg_time_seconds, m.avg_confidence,
+                               m.mastery_score) for m in s.scalars(select(ConceptMastery))}
+
+
+def _pulled_attempt(db: LocalDatabase, student: str, *, at: datetime, right: bool) -> None:
+    """An attempt written as the sync client writes pulled rows (no mastery update)."""
+    from desktop_app.db.outbox import applying_remote
+
+    with db.transaction() as s, applying_remote(s):
+        q = s.scalars(select(Question).where(Question.type == "mcq").order_by(Question.id)).first()
+        s.add(QuestionAttempt(student_id=student, question_id=q.id, answer=q.correct_answer if right else "x",
+                              is_correct=right, time_taken_seconds=12.0, timestamp=at, hlc="", field_stamps={}))
+
+
+@pytest.mark.parametrize("dated", ["later", "earlier"])
+def test_recompute_after_a_pull_equals_a_full_replay(db: LocalDatabase, dated: str) -> None:
+    """Newer pulled answers are folded in; an older one forces a replay; both give replay's values."""
+    report = simulate(db, student="sim", answers=60, seed=4, end=NOW)
+    with db.transaction() as s:
+        holder = learner.student(s, report.student_id, learner.content(s))
+    offset = timedelta(hours=2) if dated == "later" else -timedelta(days=2)
+    for i in range(5):
+        _pulled_attempt(db, report.student_id, at=NOW + offset + timedelta(minutes=i), right=i % 2 == 0)
+    with db.transaction() as s:
+        recompute_mastery(s, student_id=report.student_id, now=NOW)
+        kept = learner.cached(s, report.student_id, learner.content(s)) is holder
+    assert kept == (dated == "later")  # the incremental path kept (and advanced) the same state
+    incremental = _mastery_rows(db)
+    learner.forget()
+    with db.transaction() as s:
+        recompute_mastery(s, student_id=report.student_id, now=NOW)
+    replayed = _mastery_rows(db)
+    assert incremental.keys() == replayed.keys()
+    for concept, values in replayed.items():
+        assert incremental[concept] == pytest.approx(values, rel=1e-9), concept
