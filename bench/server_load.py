@@ -18,6 +18,7 @@ latency that is mostly queueing); with --rate the devices offer that many ops/s 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import secrets
@@ -85,7 +86,7 @@ class Device(threading.Thread):
         self.base, self.user_id, self.questions, self.args = base, user_id, questions, args
         self.deadline, self.timings, self.lock = deadline, timings, lock
         self.http = requests.Session()
-        self.http.headers.update({**HEADERS, "Authorization": f"Bearer {token}"})
+        self.http.headers.update({**HEADERS, "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
         self.device = "bench" + user_id[-8:]
         self.clock = HybridLogicalClock(self.device)
         self.pushed: set[str] = set()
@@ -93,6 +94,7 @@ class Device(threading.Thread):
         self.cursor = 0
         self.errors: list[str] = []
         self.retries = 0
+        self.batches: list[tuple[list[str], bytes]] = []
 
     def _timed(self, kind: str, call):  # type: ignore[no-untyped-def]
         start = time.perf_counter()
@@ -110,23 +112,25 @@ class Device(threading.Thread):
             self.errors.append(f"{kind}: {response.status_code} {response.text[:200]}")
         return response
 
-    def batch(self) -> list[dict]:
+    def prepare(self) -> None:
+        """Build every batch this device will push, as encoded JSON, before the clock starts:
+        the generator's own work (ids, stamps, encoding) is not the server's to pay for."""
         now = datetime.now(timezone.utc).isoformat()
-        ops = []
-        for _ in range(self.args.batch_size):
-            row_id = new_id()
-            ops.append({"op_id": new_id(), "table": "question_attempts", "row_id": row_id, "operation": "insert",
-                        "hlc": self.clock.now(), "payload": {
-                            "student_id": self.user_id, "question_id": random.choice(self.questions),
-                            "answer": "42", "is_correct": random.random() < 0.6, "time_taken_seconds": 20.0,
-                            "confidence": 3, "timestamp": now, "device_id": self.device, "deleted": False}})
-        return ops
+        for _ in range(self.args.batches):
+            ops = []
+            for _ in range(self.args.batch_size):
+                ops.append({"op_id": new_id(), "table": "question_attempts", "row_id": new_id(),
+                            "operation": "insert", "hlc": self.clock.now(), "payload": {
+                                "student_id": self.user_id, "question_id": random.choice(self.questions),
+                                "answer": "42", "is_correct": random.random() < 0.6, "time_taken_seconds": 20.0,
+                                "confidence": 3, "timestamp": now, "device_id": self.device, "deleted": False}})
+            body = json.dumps({"device_id": self.device, "ops": ops}, separators=(",", ":")).encode()
+            self.batches.append(([op["row_id"] for op in ops], body))
 
-    def push(self, ops: list[dict]) -> None:
-        r = self._timed("push", lambda: self.http.post(f"{self.base}/sync/push",
-                                                       json={"device_id": self.device, "ops": ops}, timeout=60))
+    def push(self, row_ids: list[str], body: bytes) -> None:
+        r = self._timed("push", lambda: self.http.post(f"{self.base}/sync/push", data=body, timeout=60))
         if r.status_code == 200:
-            self.pushed.update(op["row_id"] for op in ops)
+            self.pushed.update(row_ids)
 
     def pull(self) -> None:
         while True:
@@ -147,24 +151,22 @@ class Device(threading.Thread):
             self.errors.append(f"{type(exc).__name__}: {exc}")
 
     def _run(self) -> None:
-        last: list[dict] = []
         # Open loop when --rate is given: this device's pushes are spaced to its share of the
         # rate (latency measured below saturation); otherwise closed loop, as fast as answered.
         interval = self.args.devices * self.args.batch_size / self.args.rate if self.args.rate else 0.0
         next_at = time.monotonic() + random.uniform(0, interval)
-        for i in range(self.args.batches):
+        for i, (row_ids, body) in enumerate(self.batches):
             if time.monotonic() > self.deadline:
                 self.errors.append("deadline reached")
                 break
             if interval:
                 time.sleep(max(0.0, next_at - time.monotonic()))
                 next_at += interval
-            last = self.batch()
-            self.push(last)
+            self.push(row_ids, body)
             if i % 5 == 4:
                 self.pull()
-        if last:
-            self.push(last)  # a retry after a lost response: acknowledged, not applied again
+        if self.batches:
+            self.push(*self.batches[-1])  # a retry after a lost response: acknowledged, not applied again
         self.pull()
 
 
@@ -202,6 +204,8 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=50)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pool-size", type=int, default=0,
+                        help="database connections per worker (default: the server's own default)")
     parser.add_argument("--max-seconds", type=float, default=240.0)
     parser.add_argument("--rate", type=float, default=0.0,
                         help="offered load in ops/s, spread over the devices (default: as fast as possible)")
@@ -214,7 +218,8 @@ def main() -> int:
     with psycopg.connect(dsn(pg), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     db_url = make_url(pg).set(database=name).render_as_string(hide_password=False)
-    server = start_server(db_url, workers=args.workers)
+    server = start_server(db_url, workers=args.workers,
+                          extra=["--pool-size", str(args.pool_size)] if args.pool_size else None)
     base = f"{server.url}/api/v1"
     try:
         with psycopg.connect(dsn(db_url)) as conn:
@@ -223,8 +228,12 @@ def main() -> int:
         time_auth(base, 3, timings)
         questions = question_ids(150)
         lock = threading.Lock()
+        devices = [Device(base, uid, token, questions, args, 0.0, timings, lock) for uid, token in accounts]
+        for d in devices:
+            d.prepare()
         deadline = time.monotonic() + args.max_seconds
-        devices = [Device(base, uid, token, questions, args, deadline, timings, lock) for uid, token in accounts]
+        for d in devices:
+            d.deadline = deadline
         with psycopg.connect(dsn(db_url)) as conn:
             backends = lambda: [r[0] for r in conn.execute(  # noqa: E731
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]

@@ -6,7 +6,10 @@ Guarantees (docs/sync-protocol.md states them for clients):
   ids, so the client sets those aside and sends the rest again.
 - Idempotent: op ids are claimed per user in server_seen_ops inside the same transaction;
   an op id seen before is acknowledged and not applied again. Two concurrent pushes of one
-  op id serialise on its primary key, so it is applied once.
+  op id serialise on its primary key, so it is applied once. Question attempts are the
+  exception, and the bulk of all ops: an attempt is an immutable event whose row id is
+  already its idempotency key (below), so its op id is not stored; an attempt sent again
+  is acknowledged and stored once all the same.
 - Latest wins field by field (merge.py); a write that wins no field changes nothing and
   gets no new seq. Stored rows are locked (FOR UPDATE) before they are merged, so two
   concurrent pushes to one row cannot lose a field.
@@ -156,7 +159,9 @@ def _write(conn: psycopg.Connection, batch: Batch, parsed: list[Parsed]) -> list
 
 
 def _push(conn: psycopg.Connection, db: Database, caller: Caller, ops: Sequence[Op]) -> PushResult:
-    fresh_ids = _claim(conn, caller.user_id, [op.op_id for op in ops])
+    # Attempts are settled by row id (see the module docstring): one row less per attempt.
+    fresh_ids = _claim(conn, caller.user_id, [op.op_id for op in ops if op.table != ATTEMPTS])
+    fresh_ids.update(op.op_id for op in ops if op.table == ATTEMPTS)
     batch = Batch(conn, caller, db.known_ids)
     parsed: list[Parsed] = []
     taken: set[str] = set()
