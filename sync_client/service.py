@@ -32,6 +32,7 @@ class SyncService(QObject):
     action_failed = Signal(str)
     ops_failed = Signal(list)  # list[sync_client.outbox.FailedOp]
     notice = Signal(str)
+    data_changed = Signal()  # rows arrived from another device or the teacher
 
     # to the worker (queued: they cross to the sync thread)
     _sync_now = Signal()
@@ -58,7 +59,8 @@ class SyncService(QObject):
             mine.connect(theirs)
         for theirs, mine in ((self.worker.status_changed, self.status_changed),
                              (self.worker.action_failed, self.action_failed),
-                             (self.worker.ops_failed, self.ops_failed), (self.worker.notice, self.notice)):
+                             (self.worker.ops_failed, self.ops_failed), (self.worker.notice, self.notice),
+                             (self.worker.data_changed, self.data_changed)):
             theirs.connect(mine.emit)
         self.worker.signed_in_changed.connect(self._on_signed_in)
         self._watch_network()

@@ -47,6 +47,7 @@ class SyncWorker(QObject):
     signed_in_changed = Signal(bool)
     action_failed = Signal(str)  # a sign-in/out attempt failed: the reason, for the person
     notice = Signal(str)  # something to tell the person once (no OS keyring)
+    data_changed = Signal()  # a round brought rows from elsewhere: screens showing them reload
 
     def __init__(self, db: LocalDatabase, *, data_dir: Path,
                  transport_factory: Callable[[str], Transport] = HttpTransport,
@@ -168,6 +169,8 @@ class SyncWorker(QObject):
             self._emit(st.ERROR, message=str(exc) or type(exc).__name__, retry_in=delay)
         else:
             self._backoff.reset()
+            if result.pulled or result.repaired:
+                self.data_changed.emit()
             if result.rejected:
                 self.ops_failed.emit(list(result.rejected))
             pending = result.pending

@@ -171,6 +171,11 @@ class MainWindow(QMainWindow):
         self.ctx.sync = controller
         controller.setParent(self)
         controller.status_changed.connect(self._sync_status)
+        controller.data_changed.connect(self._remote_change)
+
+    def _remote_change(self) -> None:
+        if self.workspace is not None:
+            self.workspace.reload_visible()
 
     def _sync_status(self, status: SyncStatus) -> None:
         self.sync_status.set_status(status)

@@ -34,6 +34,7 @@ class ServiceSyncController(SyncController):
         service.status_changed.connect(lambda status: self.status_changed.emit(translate_status(status)))
         service.signed_in_changed.connect(self.signed_in_changed.emit)
         service.action_failed.connect(self.action_failed.emit)
+        service.data_changed.connect(self.data_changed.emit)
 
     @property
     def available(self) -> bool:

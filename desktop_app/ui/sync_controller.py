@@ -39,6 +39,8 @@ class SyncController(QObject):
       signed_in_changed(bool)     - after sign_in/sign_out succeed (typed `object`: PySide6
                                     6.12 mis-counts references of bool signal arguments).
       action_failed(str)          - a sign-in or sync attempt failed; the text is for the user.
+      data_changed()              - a sync brought rows from another laptop or the teacher:
+                                    screens that show data reload it.
 
     Lifecycle: the window calls `start()` once the database is open and `shutdown()` before
     it closes it; `local_change()` after every committed change of the GUI.
@@ -47,6 +49,7 @@ class SyncController(QObject):
     status_changed = Signal(object)
     signed_in_changed = Signal(object)
     action_failed = Signal(str)
+    data_changed = Signal()
 
     def start(self) -> None:
         """Begin working (the database is open)."""

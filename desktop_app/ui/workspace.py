@@ -93,6 +93,17 @@ class Workspace(QWidget):
         elif hasattr(page, "refresh"):
             page.refresh()
 
+    def reload_visible(self) -> None:
+        """Another laptop or the teacher changed data (a sync pulled it): show it now.
+
+        Only screens that merely show data reload; Practice keeps the question being answered
+        and Settings keeps a half-edited profile (both read afresh when next shown). The
+        hidden screens reload when they are shown, as always.
+        """
+        page = self.pages.currentWidget()
+        if page in (self.home, self.plan, self.syllabus, self.classes):
+            page.refresh()
+
     def _practise_from_home(self, concept_id: str | None) -> None:
         if concept_id is None:
             self.practice.start(None)

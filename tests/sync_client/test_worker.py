@@ -18,7 +18,7 @@ from sync_client.backoff import Backoff
 from sync_client.engine import SyncConfig
 from sync_client.fake import FakeServer, FakeTransport
 from sync_client.service import SyncService
-from tests.sync_client.conftest import PASSWORD, Laptop
+from tests.sync_client.conftest import PASSWORD, Laptop, sign_in
 
 
 @pytest.fixture
@@ -72,6 +72,28 @@ def test_syncs_on_start_and_after_a_local_change(alice: Laptop, server: FakeServ
     svc.local_change()
     qtbot.waitUntil(lambda: len(server.rows["question_attempts"]) == 5, timeout=5000)
     wait_kind(qtbot, svc, st.SYNCED)
+
+
+def test_tells_the_screens_only_when_a_round_brought_something(
+        alice: Laptop, server: FakeServer, service: Any, make_laptop: Callable[..., Laptop], qtbot: Any) -> None:
+    svc = service()
+    arrivals: list[int] = []
+    svc.data_changed.connect(lambda: arrivals.append(1))
+    svc.start()
+    wait_kind(qtbot, svc, st.SYNCED)
+    first = len(arrivals)  # the first round may pull the account's own rows
+    alice.answer(2)
+    svc.local_change()
+    qtbot.waitUntil(lambda: len(server.rows["question_attempts"]) == 2, timeout=5000)
+    wait_kind(qtbot, svc, st.SYNCED)
+    assert len(arrivals) == first  # pushing our own answers brings nothing new to show
+    second = make_laptop(FakeTransport(server), "second")
+    sign_in(second)
+    second.answer(3, start=10)
+    second.sync()
+    with qtbot.waitSignal(svc.data_changed, timeout=5000):
+        svc.sync_now()
+    assert len(alice.snapshot()["attempts"]) == 5
 
 
 def test_offline_backs_off_then_drains_when_the_server_returns(

@@ -1,13 +1,15 @@
 """The GUI's sync interface over sync_client's SyncService: statuses in words, lifecycle calls."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from pytestqt.qtbot import QtBot
 
 from desktop_app.credentials import SecretStore
+from desktop_app.services import profile
 from desktop_app.ui.app import build_window
 from desktop_app.ui.sync_adapter import ServiceSyncController, translate_status
 from desktop_app.ui.sync_controller import SyncPhase
@@ -20,6 +22,7 @@ class FakeService(QObject):
     status_changed = Signal(object)
     signed_in_changed = Signal(object)
     action_failed = Signal(str)
+    data_changed = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -79,3 +82,16 @@ def test_window_drives_the_service_and_shows_its_status(qtbot: QtBot, data_dir: 
     assert fake.calls[-1] == "shutdown"
     window.runner.shutdown()
     window.runner.db.close()
+
+
+def test_the_visible_screen_shows_what_a_sync_brought(home_window: Any, student: str, qtbot: QtBot) -> None:
+    window = home_window
+    home = window.workspace.home
+    assert home.days.text() == "45 days left"
+    # Another laptop moved the exam date; the sync worker applied it to this database ...
+    with window.runner.db.transaction() as s:
+        profile.save_profile(s, student_id=student, grade="Year 11", target_exam="GCSE Mathematics",
+                             exam_date=date.today() + timedelta(days=10), hours_per_day=2.0, today=date.today())
+    assert home.days.text() == "45 days left"  # nothing on screen tells the window yet
+    window.ctx.sync.data_changed.emit()  # ... and says so
+    qtbot.waitUntil(lambda: home.days.text() == "10 days left", timeout=10_000)
