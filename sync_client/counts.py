@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import SYNCED_MODELS, SchoolClass, StudentProfile, SyncOperation, User
+from sync_client import outbox
 
 # Attempts are immutable events: the server refuses to update or tombstone them, so their
 # count needs no tombstone filter (which would cost a row lookup per attempt).
@@ -43,7 +44,7 @@ def local_counts(session: Session, *, user_id: str, tables: list[str] | None = N
     owners = _owners(session, user_id, role)
     unsettled = session.execute(
         select(SyncOperation.table_name, SyncOperation.operation, SyncOperation.row_id)
-        .where(SyncOperation.status != "synced")).all()
+        .where(outbox.unsettled())).all()
     skip_tables = {t for t, op, _ in unsettled if op != "insert"}
     counts: dict[str, int | None] = {}
     queries = {}

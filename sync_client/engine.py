@@ -184,7 +184,10 @@ class Synchronizer:
         # The next page is fetched while this one is applied: the wait for the server and the
         # local writes overlap. A prefetched page that is not applied is simply dropped.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as pool:
-            fetch = partial(self.transport.pull, token, limit=self.config.pull_page)
+            # Our own attempts are not downloaded again, except by a pull from the start,
+            # which repairs a copy that may have lost rows (pull.py on the server).
+            fetch = partial(self.transport.pull, token, limit=self.config.pull_page,
+                            skip_device=None if from_start else self.db.device_id)
             ahead: Future[PullPage] | None = pool.submit(fetch, after=cursor)
             while ahead is not None and not self._stopping(result, should_stop):
                 page = ahead.result()

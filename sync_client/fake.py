@@ -112,13 +112,15 @@ class FakeServer:
         self.applied_ops += sum(1 for op in fresh if (op["table"], op["row_id"]) in changed)
         return PushResult(acknowledged=[op["op_id"] for op in ops], cursor=self.seq)
 
-    def pull(self, token: str, after: int, limit: int) -> PullPage:
+    def pull(self, token: str, after: int, limit: int, skip_device: str | None = None) -> PullPage:
         uid = self.caller(token)
         visible = sorted((seq, t, r) for (t, r), seq in self.log.items() if seq > int(after) and self._sees(uid, t, r))
         page = visible[:limit]
         changes = []
         for seq, table, row_id in page:
             row = self.rows[table][row_id]
+            if skip_device and table == "question_attempts" and row.values.get("device_id") == skip_device:
+                continue  # as the real server: the device holds its own attempts already
             model = SYNCED_MODELS[table]
             fields = {n: _wire(row.values.get(n)) for n in content_fields(model)}
             changes.append({"seq": seq, "table": table, "row_id": row_id, "fields": fields,
@@ -226,9 +228,9 @@ class FakeTransport:
             raise ServerUnreachable("connection reset after the request was sent")
         return result
 
-    def pull(self, token: str, *, after: Any, limit: int) -> PullPage:
+    def pull(self, token: str, *, after: Any, limit: int, skip_device: str | None = None) -> PullPage:
         self._enter("pull")
-        return self.server.pull(token, after, limit)
+        return self.server.pull(token, after, limit, skip_device)
 
     def summary(self, token: str) -> Summary:
         self._enter("summary")

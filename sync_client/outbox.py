@@ -22,6 +22,12 @@ from sync_client.errors import Rejection
 PENDING, SYNCED, FAILED = "pending", "synced", "failed"
 
 
+def unsettled() -> Any:
+    """The condition "not yet accepted by the server" (pending or failed), written so that
+    SQLite answers it from idx_sync_pending instead of scanning every op ever synced."""
+    return SyncOperation.status.in_((PENDING, FAILED))
+
+
 @dataclass(frozen=True)
 class FailedOp:
     """An op the server refused for good, kept for the person to see (and retry after a fix)."""

@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import ConceptMastery, QuestionAttempt, SyncOperation, User
-from sync_client import singletons, state
+from sync_client import outbox, singletons, state
 
 REOWN_FROM = "sync_reown_from"
 
@@ -92,7 +92,7 @@ def _rewrite_queued(session: Session, model: Any, owner: str, row_ids: set[str],
         return
     ops = session.execute(select(SyncOperation.id, SyncOperation.row_id, SyncOperation.payload)
                           .where(SyncOperation.table_name == model.__tablename__,
-                                 SyncOperation.status != "synced")).all()
+                                 outbox.unsettled())).all()
     changes = [{"b_id": op_id, "b_payload": {**payload, owner: new_id}}
                for op_id, row_id, payload in ops if row_id in row_ids and payload.get(owner) == old_id]
     if changes:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from desktop_app.credentials import SecretStore
@@ -29,19 +31,20 @@ INITIAL_CURSOR = "0"
 SECRETS_FILENAME = "secrets.json"
 
 
+# Plain statements, not ORM loads and merges: a round reads and writes these a dozen times,
+# and these keys are only ever touched through this module.
 def get(session: Session, key: str) -> str | None:
-    row = session.get(SyncState, key)
-    return row.value if row is not None else None
+    return session.scalar(select(SyncState.value).where(SyncState.key == key))
 
 
 def put(session: Session, key: str, value: str) -> None:
-    session.merge(SyncState(key=key, value=value))
+    statement = sqlite_insert(SyncState).values(key=key, value=value)
+    session.execute(statement.on_conflict_do_update(index_elements=[SyncState.key],
+                                                    set_={"value": statement.excluded.value}))
 
 
 def drop(session: Session, key: str) -> None:
-    row = session.get(SyncState, key)
-    if row is not None:
-        session.delete(row)
+    session.execute(delete(SyncState).where(SyncState.key == key))
 
 
 def stale_mastery(session: Session) -> dict[str, set[str]]:

@@ -90,7 +90,7 @@ def update(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) ->
                  "WHERE t.id = x.id", (_records(spec, states),))
 
 
-def change_json_select(spec: TableSpec, source: str) -> str:
+def change_json_select(spec: TableSpec, source: str, condition: str = "") -> str:
     """SELECT (seq, j) over `source` rows (seq, table_name, row_id) of this table, where j is
     the pulled change as JSON text rendered by PostgreSQL (a page of a thousand rows costs
     Python nothing but one string).
@@ -98,6 +98,7 @@ def change_json_select(spec: TableSpec, source: str) -> str:
     j = {"seq", "table", "row_id", "fields": {every content field}, "stamps", "hlc", "deleted"},
     values in the wire form of serialize.to_wire: date-times as datetime.isoformat() of the
     UTC value, dates ISO 8601, JSON as JSON (floats as JSON numbers: 2.0 may read as 2).
+    `condition` (SQL on `t`, the row) leaves rows out of the rendering, not out of the page.
     """
     def field(name: str) -> str:
         if spec.columns[name].kind != "datetime":
@@ -111,7 +112,8 @@ def change_json_select(spec: TableSpec, source: str) -> str:
     return (f"SELECT s.seq, json_build_object('seq', s.seq, 'table', '{spec.name}', 'row_id', t.id, "
             f"'fields', json_build_object({fields}), 'stamps', t.field_stamps, 'hlc', t.hlc, "
             f"'deleted', t.deleted)::text AS j "
-            f"FROM {source} s JOIN \"{spec.name}\" AS t ON s.table_name = '{spec.name}' AND t.id = s.row_id")
+            f"FROM {source} s JOIN \"{spec.name}\" AS t ON s.table_name = '{spec.name}' AND t.id = s.row_id"
+            + (f" AND {condition}" if condition else ""))
 
 
 def unique_clashes(conn: psycopg.Connection, spec: TableSpec, columns: tuple[str, ...],

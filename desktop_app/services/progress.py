@@ -10,6 +10,7 @@ latest attempt, evaluated at that attempt's time; both paths compute it the same
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,14 +61,19 @@ class _Aggregate:
                    confidence_n=row.confidence_attempts, score=row.mastery_score, last_at=row.last_practised_at)
 
 
-def _mastery_row(session: Session, student_id: str, concept_id: str) -> ConceptMastery:
-    row = session.scalar(select(ConceptMastery).where(
-        ConceptMastery.student_id == student_id, ConceptMastery.concept_id == concept_id))
-    if row is None:
-        row = ConceptMastery(student_id=student_id, concept_id=concept_id, total_attempts=0, correct_attempts=0,
-                             avg_time_seconds=0.0, confidence_attempts=0, mastery_score=0.0)
-        session.add(row)
-    return row
+def _mastery_rows(session: Session, student_id: str, concept_ids: Iterable[str]) -> dict[str, ConceptMastery]:
+    """The student's mastery rows of these concepts, new empty ones for concepts never
+    practised, loaded in one query (a recompute touches dozens of concepts)."""
+    wanted = set(concept_ids)
+    with session.no_autoflush:
+        rows = {r.concept_id: r for r in session.scalars(select(ConceptMastery).where(
+            ConceptMastery.student_id == student_id, ConceptMastery.concept_id.in_(wanted)))}
+    for concept_id in sorted(wanted - rows.keys()):
+        rows[concept_id] = ConceptMastery(student_id=student_id, concept_id=concept_id, total_attempts=0,
+                                          correct_attempts=0, avg_time_seconds=0.0, confidence_attempts=0,
+                                          mastery_score=0.0)
+        session.add(rows[concept_id])
+    return rows
 
 
 @dataclass(frozen=True)
@@ -104,8 +110,7 @@ def record_attempt(session: Session, *, student_id: str, question_id: str, answe
                             mastery_after=after)
         student.update(learner.response_of(attempt, c))
         after = c.model.mastery(state, concept_id, now)
-    with session.no_autoflush:  # one flush at commit, not one per query
-        row = _mastery_row(session, student_id, concept_id)
+    row = _mastery_rows(session, student_id, [concept_id])[concept_id]
     agg = _Aggregate.of(row)
     agg.add(correct=is_correct, seconds=attempt.time_taken_seconds, confidence=confidence, score=after, at=now)
     agg.write(row, now)
@@ -138,8 +143,9 @@ def recompute_mastery(session: Session, *, student_id: str, concept_ids: set[str
             agg.add(correct=response.correct, seconds=row.time_taken_seconds, confidence=row.confidence,
                     score=c.model.mastery(state, response.concept_id, response.at), at=row.timestamp)
     learner.replace_state(session, student_id, c, state, answers=len(rows))
+    stored = _mastery_rows(session, student_id, aggregates)
     for concept_id, agg in aggregates.items():
-        agg.write(_mastery_row(session, student_id, concept_id), now)
+        agg.write(stored[concept_id], now)
     session.flush()
 
 
@@ -156,15 +162,12 @@ def _fold_in_newer(session: Session, student_id: str, c: learner.Content, now: d
         .order_by(a.timestamp, a.id)).all()
     if total != student.answers + len(newer):
         return False  # an attempt dated within the known history arrived: replay
-    rows: dict[str, ConceptMastery] = {}
-    aggregates: dict[str, _Aggregate] = {}
-    for row in newer:
-        response = learner.response_of(tuple(row[:5]), c)
+    responses = [learner.response_of(tuple(row[:5]), c) for row in newer]
+    rows = _mastery_rows(session, student_id, {r.concept_id for r in responses})
+    aggregates = {concept: _Aggregate.of(row) for concept, row in rows.items()}
+    for row, response in zip(newer, responses):
         student.update(response)
         concept = response.concept_id
-        if concept not in aggregates:
-            rows[concept] = _mastery_row(session, student_id, concept)
-            aggregates[concept] = _Aggregate.of(rows[concept])
         aggregates[concept].add(correct=response.correct, seconds=row.time_taken_seconds,
                                 confidence=row.confidence,
                                 score=c.model.mastery(student.state, concept, response.at), at=row.timestamp)

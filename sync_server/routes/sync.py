@@ -22,7 +22,7 @@ from sync_server import push as push_logic
 from sync_server.auth import caller_in
 from sync_server.config import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
 from sync_server.routes.common import VERSIONED, TokenDep, errors
-from sync_server.schemas import PullResponse, PushRequest, PushResponse, SummaryResponse
+from sync_server.schemas import DeviceId, PullResponse, PushRequest, PushResponse, SummaryResponse
 
 router = APIRouter(prefix="/sync", tags=["sync"], dependencies=VERSIONED)
 
@@ -59,8 +59,11 @@ async def push(token: TokenDep, request: Request) -> Response:
 @router.get("/pull", response_model=PullResponse, responses=errors(401))
 def pull(token: TokenDep, request: Request,
          after: Annotated[int, Query(ge=0, le=2 ** 62, description="Cursor: 0 = from the start.")] = 0,
-         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT) -> Response:
-    return _json(pull_logic.pull(request.app.state.db, partial(caller_in, token=token), after=after, limit=limit))
+         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+         skip_device: Annotated[DeviceId | None, Query(
+             description="Leave out attempts recorded by this device (it holds them already).")] = None) -> Response:
+    return _json(pull_logic.pull(request.app.state.db, partial(caller_in, token=token), after=after, limit=limit,
+                                 skip_device=skip_device))
 
 
 @router.get("/summary", response_model=SummaryResponse, responses=errors(401))

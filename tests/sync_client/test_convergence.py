@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from desktop_app.db.models import QuestionAttempt, StudentProfile
 from sync_client.errors import ServerUnreachable
@@ -94,6 +94,29 @@ def test_two_laptops_of_one_student_converge_in_either_order(laptop: Callable[..
     assert (grade, exam, hours) == ("Year 11", "GCSE Maths (Foundation)", 3.5)
     assert len(sa["plans"]) == 1 and sa["mastery"]
     assert a.pending() == b.pending() == 0
+
+
+def test_a_laptop_does_not_download_its_own_answers_and_gets_lost_ones_back(
+        laptop: Callable[..., Laptop], live: LiveServer) -> None:
+    a, b = laptop("a"), laptop("b")
+    sign_up(a, server_url=live.url)
+    settle(a)
+    sign_in(b, server_url=live.url)
+    settle(a, b)
+    a.answer(5)
+    result = a.sync()
+    assert (result.pushed, result.pulled) == (5, 0)  # its own answers do not come back
+    b.sync()
+    assert len(b.snapshot()["attempts"]) == 5  # the other laptop gets them
+    b.answer(3, start=10)
+    b.sync()
+    assert a.sync().pulled == 3
+    # A copy that lost some of its own answers (an old backup restored) gets them back: the
+    # count check finds the gap and pulls from the start, own answers included.
+    with a.db.transaction() as s:
+        s.execute(delete(QuestionAttempt).where(QuestionAttempt.id.in_(select(QuestionAttempt.id).limit(4))))
+    assert a.sync().repaired
+    assert a.snapshot() == b.snapshot() and len(a.snapshot()["attempts"]) == 8
 
 
 def test_a_laptop_a_day_behind_still_wins_with_its_later_edit(laptop: Callable[..., Laptop], live: LiveServer) -> None:

@@ -163,8 +163,8 @@ def test_a_child_before_its_parent_in_the_log_is_held_until_the_parent_arrives(
     calls = {"pull": 0}
     real_pull = bob.transport.pull
 
-    def pull(token: str, *, after: Any, limit: int) -> Any:
-        page = real_pull(token, after=after, limit=limit)
+    def pull(token: str, *, after: Any, limit: int, skip_device: str | None = None) -> Any:
+        page = real_pull(token, after=after, limit=limit, skip_device=skip_device)
         calls["pull"] += 1
         return page
 

@@ -88,3 +88,20 @@ def test_summary_counts_what_the_caller_can_pull(server: Server, provision: Call
     assert summary["counts"]["question_attempts"] == 2 and summary["counts"]["study_plans"] == 1
     assert {t: n for t, n in summary["counts"].items() if n} == {t: n for t, n in live.items() if n}
     assert summary["cursor"] >= cursor
+
+
+def test_a_device_can_leave_out_the_attempts_it_recorded(server: Server, provision: Callable[..., User]) -> None:
+    user = provision()
+    q = question_ids(4)
+    mine = [user.attempt(q[i]) for i in range(3)]
+    other = {**user.attempt(q[3]), "payload": {**user.attempt(q[3])["payload"], "device_id": "other-laptop"}}
+    assert user.push([*mine, other]).status_code == 200
+    everything = user.get("/sync/pull", params={"after": 0, "limit": 1000}).json()
+    skipping = user.get("/sync/pull", params={"after": 0, "limit": 1000, "skip_device": user.device}).json()
+    assert {c["row_id"] for c in _mine(skipping["changes"], "question_attempts")} == {other["row_id"]}
+    assert len(_mine(everything["changes"], "question_attempts")) == 4
+    # The cursor still moves past the rows left out, so the device never asks for them again.
+    assert skipping["next_cursor"] == everything["next_cursor"] and skipping["has_more"] is False
+    # Paging is unchanged: the same pages, only the device's own attempts are not rendered.
+    first = user.get("/sync/pull", params={"after": 0, "limit": 2, "skip_device": user.device}).json()
+    assert first["has_more"] is True and first["next_cursor"] == everything["changes"][1]["seq"]
