@@ -188,13 +188,13 @@ def main() -> int:
                 ("push N attempts (A)", f"{push_s * 1000:,.0f} ms", f"{push_wait * 1000:,.0f} ms",
                  f"{n / push_s:,.0f} attempts/s", ">= 20,000/s"),
                 ("rest of A's round", f"{a_rest_s * 1000:,.0f} ms", f"{a_rest_wait * 1000:,.0f} ms",
-                 "summary, pull past own 10k (not sent back), check", ""),
+                 "pull past own 10k (not sent back), check", ""),
                 ("first sync of laptop B", f"{pull_s * 1000:,.0f} ms", f"{pull_wait * 1000:,.0f} ms",
                  f"{got / pull_s:,.0f} attempts/s ({got} rows)", ">= 20,000/s"),
                 ("  of which mastery recompute", f"~{recompute_s * 1000:,.0f} ms", "", "recompute_mastery, full replay of 10k", ""),
-                ("no-op round (median)", *med(noop), "one request (summary)", "<= 15 ms"),
-                ("100 new attempts, A (median)", *med(incremental), "push, summary, pull (own not sent back)", "<= 50 ms"),
-                ("100 new attempts, B (median)", *med(b_incremental), "summary, pull, mastery", "<= 50 ms"),
+                ("no-op round (median)", *med(noop), "one request (a pull whose page carries the counts)", "<= 15 ms"),
+                ("100 new attempts, A (median)", *med(incremental), "push, pull (own not sent back), check", "<= 50 ms"),
+                ("100 new attempts, B (median)", *med(b_incremental), "pull, apply, mastery, check", "<= 50 ms"),
             ]
             print(f"\nSync on loopback, {n:,} attempts, server {url} (1 worker), PostgreSQL local\n")
             header = ("measure", "time", "waiting for server", "rate / note", "target")

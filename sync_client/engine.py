@@ -9,6 +9,8 @@ Guarantees (tests/sync_client prove them against the in-memory fake and the real
   at most that page, and applying a change twice equals applying it once (latest wins).
 - Pulled rows keep their stamps and are not queued again; the local clock moves past
   every stamp received, so a later local edit wins even if this laptop's clock is behind.
+- A laptop is not sent back the attempts it recorded itself (they are immutable; it has
+  them), except by the repair pull below, which starts from 0 and takes everything.
 - After a round the per-table counts of the account's rows are compared with the server's;
   rows missing locally are repaired by pulling again from cursor 0 (never by replacing a
   database, never by asking "upload or download?").
@@ -85,8 +87,8 @@ class Synchronizer:
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> RoundResult:
         """One full round. Returns what happened; raises as the module docstring says.
 
-        push -> summary -> pull (skipped when the server's latest seq is the one this device
-        last pulled up to: a no-op round is one request) -> compare counts with the summary.
+        push -> pull (its last page carries the server's counts, taken in the same snapshot:
+        a no-op round is one request) -> compare counts with them.
         """
         result = RoundResult()
         token = self._require_token()
@@ -96,23 +98,16 @@ class Synchronizer:
             if not result.stopped:
                 self.push(token, result, should_stop)
             if not result.stopped:
-                summary = self.transport.summary(token)
-                with self._reading() as session:
-                    seen = state.get(session, state.SERVER_SEQ)
-                newest = self.pull(token, result, should_stop) if str(summary.cursor) != seen else 0
+                newest, summary = self.pull(token, result, should_stop)
                 if not result.stopped and self._has_pending():
                     # The pull folded a local duplicate into the server's row (singletons.py),
                     # or the person kept working: send it now, not a round later.
                     self.push(token, result, should_stop)
-                if not result.stopped:
+                if not result.stopped and summary is not None:
                     self.check(token, result, should_stop, summary=summary, newest_pulled=newest)
             if not result.stopped:
                 with self.db.transaction() as session:
                     state.put(session, state.LAST_SYNCED, self._now().isoformat())
-                    if result.held:
-                        state.drop(session, state.SERVER_SEQ)  # pull again next round
-                    else:
-                        state.put(session, state.SERVER_SEQ, str(summary.cursor))
                     if result.pushed:
                         outbox.purge_synced(session, before=outbox.default_purge_horizon(self._now()))
         finally:
@@ -170,10 +165,11 @@ class Synchronizer:
 
     # --- pull ------------------------------------------------------------------------------
     def pull(self, token: str, result: RoundResult, should_stop: Callable[[], bool], *,
-             from_start: bool = False) -> int:
+             from_start: bool = False) -> tuple[int, Summary | None]:
         """Pull pages until the server has no more; the stored cursor never passes a held change.
 
-        Returns the highest seq received (0 if none).
+        Returns the highest seq received (0 if none) and the server's summary carried by the
+        last page (None when the round stopped before it).
         """
         with self._reading() as session:
             cursor: Any = state.INITIAL_CURSOR if from_start else (state.get(session, state.CURSOR)
@@ -181,18 +177,24 @@ class Synchronizer:
         held: list[dict[str, Any]] = []
         safe_cursor = cursor
         newest = 0
+        summary: Summary | None = None
         # The next page is fetched while this one is applied: the wait for the server and the
         # local writes overlap. A prefetched page that is not applied is simply dropped.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as pool:
             # Our own attempts are not downloaded again, except by a pull from the start,
             # which repairs a copy that may have lost rows (pull.py on the server).
-            fetch = partial(self.transport.pull, token, limit=self.config.pull_page,
+            fetch = partial(self.transport.pull, token, limit=self.config.pull_page, with_summary=True,
                             skip_device=None if from_start else self.db.device_id)
-            ahead: Future[PullPage] | None = pool.submit(fetch, after=cursor)
+            after = cursor
+            ahead: Future[PullPage] | None = pool.submit(fetch, after=after)
             while ahead is not None and not self._stopping(result, should_stop):
                 page = ahead.result()
-                more = page.has_more and bool(page.changes)
-                ahead = pool.submit(fetch, after=page.next_cursor) if more and self.config.prefetch else None
+                summary = page.summary
+                # A page may hold nothing for us (only our own attempts) and still have more
+                # after it; one that does not move the cursor would loop for ever.
+                more = page.has_more and int(page.next_cursor) > int(after)
+                after = page.next_cursor
+                ahead = pool.submit(fetch, after=after) if more and self.config.prefetch else None
                 if page.changes:
                     newest = max(newest, max(int(c["seq"]) for c in page.changes))
                 with self.db.transaction() as session:
@@ -206,18 +208,18 @@ class Synchronizer:
                         state.put(session, state.CURSOR, str(safe_cursor))
                 result.pulled += applied.changed
                 if more and ahead is None:
-                    ahead = pool.submit(fetch, after=page.next_cursor)
+                    ahead = pool.submit(fetch, after=after)
         result.held = len(held)
-        return newest
+        return newest, summary
 
     # --- check -----------------------------------------------------------------------------
     def check(self, token: str, result: RoundResult, should_stop: Callable[[], bool], *,
               summary: Summary, newest_pulled: int) -> None:
         """Compare per-table counts with `summary`; repair a shortfall by pulling from 0, once.
 
-        The summary was taken before the pull, so every change it counts has been pulled;
-        if the pull also brought changes made after it, the counts are not comparable and
-        the check waits for the next round.
+        The summary comes with the last page, in that page's snapshot, so every change it
+        counts has been pulled; a change still held (its parent missing) makes the counts
+        not comparable and the check waits for the next round.
         """
         if newest_pulled > int(summary.cursor or 0) or result.held:
             return
@@ -227,9 +229,9 @@ class Synchronizer:
         if not any(local < server for local, server in result.mismatches.values()):
             return
         result.repaired = True
-        summary = self.transport.summary(token)
-        newest = self.pull(token, result, should_stop, from_start=True)
-        if not result.stopped and newest <= int(summary.cursor or 0):
+        newest, again = self.pull(token, result, should_stop, from_start=True)
+        if not result.stopped and again is not None and newest <= int(again.cursor or 0):
+            summary = again
             with self._reading() as session:
                 result.mismatches = compare_counts(session, summary.counts, user_id=user_id)
 

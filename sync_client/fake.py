@@ -112,7 +112,8 @@ class FakeServer:
         self.applied_ops += sum(1 for op in fresh if (op["table"], op["row_id"]) in changed)
         return PushResult(acknowledged=[op["op_id"] for op in ops], cursor=self.seq)
 
-    def pull(self, token: str, after: int, limit: int, skip_device: str | None = None) -> PullPage:
+    def pull(self, token: str, after: int, limit: int, skip_device: str | None = None,
+             with_summary: bool = False) -> PullPage:
         uid = self.caller(token)
         visible = sorted((seq, t, r) for (t, r), seq in self.log.items() if seq > int(after) and self._sees(uid, t, r))
         page = visible[:limit]
@@ -127,7 +128,9 @@ class FakeServer:
                             "stamps": dict(row.stamps), "hlc": max(row.stamps.values(), default=""),
                             "deleted": bool(row.values.get("deleted"))})
         next_cursor = page[-1][0] if page else int(after)
-        return PullPage(changes=changes, next_cursor=next_cursor, has_more=len(visible) > limit)
+        more = len(visible) > limit
+        return PullPage(changes=changes, next_cursor=next_cursor, has_more=more,
+                        summary=self.summary(token) if with_summary and not more else None)
 
     def summary(self, token: str) -> Summary:
         uid = self.caller(token)
@@ -228,9 +231,10 @@ class FakeTransport:
             raise ServerUnreachable("connection reset after the request was sent")
         return result
 
-    def pull(self, token: str, *, after: Any, limit: int, skip_device: str | None = None) -> PullPage:
+    def pull(self, token: str, *, after: Any, limit: int, skip_device: str | None = None,
+             with_summary: bool = False) -> PullPage:
         self._enter("pull")
-        return self.server.pull(token, after, limit, skip_device)
+        return self.server.pull(token, after, limit, skip_device, with_summary)
 
     def summary(self, token: str) -> Summary:
         self._enter("summary")

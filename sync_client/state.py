@@ -22,7 +22,6 @@ USERNAME = "sync_username"
 USER_ID = "sync_user_id"
 ROLE = "sync_role"
 CURSOR = "sync_pull_cursor"
-SERVER_SEQ = "sync_server_seq"  # the server's latest seq when this device last pulled everything
 LAST_SYNCED = "sync_last_synced_at"
 MASTERY_STALE = "sync_mastery_stale"  # {student id: [concept ids]} applied but not yet recomputed
 FALLBACK_NOTICE = "sync_secret_fallback_noticed"

@@ -47,16 +47,17 @@ class PushResult:
 
 
 @dataclass(frozen=True)
+class Summary:
+    counts: dict[str, int]
+    cursor: Any
+
+
+@dataclass(frozen=True)
 class PullPage:
     changes: list[dict[str, Any]]
     next_cursor: Any
     has_more: bool
-
-
-@dataclass(frozen=True)
-class Summary:
-    counts: dict[str, int]
-    cursor: Any
+    summary: Summary | None = None  # asked for with with_summary: on the last page only
 
 
 class Transport(Protocol):
@@ -66,7 +67,8 @@ class Transport(Protocol):
     def login(self, *, username: str, password: str, device_id: str) -> Login: ...
     def logout(self, token: str) -> None: ...
     def push(self, token: str, *, device_id: str, ops: list[dict[str, Any]]) -> PushResult: ...
-    def pull(self, token: str, *, after: Any, limit: int, skip_device: str | None = None) -> PullPage: ...
+    def pull(self, token: str, *, after: Any, limit: int, skip_device: str | None = None,
+             with_summary: bool = False) -> PullPage: ...
     def summary(self, token: str) -> Summary: ...
     def join_class(self, token: str, join_code: str) -> dict[str, Any]: ...
 
@@ -112,14 +114,20 @@ class HttpTransport:
                           json={"device_id": device_id, "ops": ops})
         return PushResult(acknowledged=list(data["acknowledged"]), cursor=data.get("cursor"))
 
-    def pull(self, token: str, *, after: Any, limit: int, skip_device: str | None = None) -> PullPage:
-        params = {"after": after, "limit": limit, **({"skip_device": skip_device} if skip_device else {})}
+    def pull(self, token: str, *, after: Any, limit: int, skip_device: str | None = None,
+             with_summary: bool = False) -> PullPage:
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if skip_device:
+            params["skip_device"] = skip_device
+        if with_summary:
+            params["with_summary"] = "true"
         data = self._call("GET", "/sync/pull", token=token, idempotent=True, params=params)
-        return PullPage(changes=data["changes"], next_cursor=data["next_cursor"], has_more=bool(data["has_more"]))
+        summary = data.get("summary")
+        return PullPage(changes=data["changes"], next_cursor=data["next_cursor"], has_more=bool(data["has_more"]),
+                        summary=_summary(summary) if summary else None)
 
     def summary(self, token: str) -> Summary:
-        data = self._call("GET", "/sync/summary", token=token, idempotent=True)
-        return Summary(counts={k: int(v) for k, v in data["counts"].items()}, cursor=data.get("cursor"))
+        return _summary(self._call("GET", "/sync/summary", token=token, idempotent=True))
 
     def join_class(self, token: str, join_code: str) -> dict[str, Any]:
         return self._call("POST", "/classes/join", token=token, idempotent=False, json={"join_code": join_code})
@@ -145,6 +153,10 @@ class HttpTransport:
                 continue
             return _result(response, login=login)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _summary(data: dict[str, Any]) -> Summary:
+    return Summary(counts={k: int(v) for k, v in data["counts"].items()}, cursor=data.get("cursor"))
 
 
 def _result(response: requests.Response, *, login: bool) -> Any:

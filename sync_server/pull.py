@@ -16,6 +16,9 @@ Guarantees:
 """
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import psycopg
@@ -41,22 +44,31 @@ SELECT (SELECT count(*) FROM page), (SELECT max(seq) FROM shown),
 """
 
 
-def _pull(conn: psycopg.Connection, caller: Caller, after: int, limit: int, skip_device: str | None) -> bytes:
+def _pull(conn: psycopg.Connection, caller: Caller, after: int, limit: int, skip_device: str | None,
+          with_summary: bool) -> bytes:
     scope = changelog.scope_of(conn, caller.user_id, caller.role)
     params = changelog.page_params(scope, after=after, n=limit + 1)
     # Binary results: the rendered page arrives as UTF-8 bytes and goes out as they are.
     found, last, changes = conn.execute(  # type: ignore[misc]
         _PULL, {**params, "limit": limit, "skip_device": skip_device}, binary=True).fetchone()
     next_cursor = after if last is None else int(last)
-    more = b"true" if found > limit else b"false"
-    return b'{"changes":[' + bytes(changes or b"") + b'],"next_cursor":%d,"has_more":%s}' % (next_cursor, more)
+    more = found > limit
+    body = b'{"changes":[' + bytes(changes or b"") + b'],"next_cursor":%d,"has_more":%s' % (
+        next_cursor, b"true" if more else b"false")
+    if with_summary and not more:
+        body += b',"summary":' + json.dumps(_summary(conn, caller, scope)).encode()
+    return body + b"}"
 
 
-def pull(db: Database, identify: Identify, *, after: int, limit: int, skip_device: str | None = None) -> bytes:
+def pull(db: Database, identify: Identify, *, after: int, limit: int, skip_device: str | None = None,
+         with_summary: bool = False) -> bytes:
     """Up to `limit` changes visible to `caller` with seq > `after`, in seq order, as the JSON
     body {"changes": [...], "next_cursor", "has_more"}, rendered by PostgreSQL in one
-    statement (rows.change_json_select)."""
-    return db.run(lambda conn: _pull(conn, identify(conn), after, limit, skip_device), read_only=True)
+    statement (rows.change_json_select). `with_summary`: the last page (has_more false) also
+    carries what /sync/summary would answer, from the same snapshot, so a device checks its
+    round without another request."""
+    return db.run(lambda conn: _pull(conn, identify(conn), after, limit, skip_device, with_summary),
+                  read_only=True)
 
 
 # Attempts are append-only (push refuses to update or tombstone them), so their count needs
@@ -78,17 +90,70 @@ def _count_sql(name: str, spec: Any, role: str) -> str:
     return f'(SELECT count(*) FROM "{name}"{condition})'
 
 
-def _counts(conn: psycopg.Connection, caller: Caller) -> dict[str, Any]:
-    """Every count and the latest seq in one statement (one round trip, one snapshot)."""
-    scope = changelog.scope_of(conn, caller.user_id, caller.role)
-    parts = [_count_sql(name, spec, caller.role) for name, spec in SPECS.items()]
-    row = conn.execute(f"SELECT {', '.join(parts)}, (SELECT coalesce(max(seq), 0) FROM server_changes)",
-                       {"owners": list(scope.owners), "classes": list(scope.class_ids),
-                        "user": caller.user_id}).fetchone()
-    assert row is not None
-    return {"counts": {name: int(n) for name, n in zip(SPECS, row)}, "cursor": int(row[-1])}
+# The newest seq among the entries a scope can see: every write of a visible row moves its
+# entry to a new, higher seq, so while this number stays the same the counts stay the same.
+# Each branch is a backward walk of an index that stops at its first entry.
+_NEWEST_VISIBLE = """
+SELECT greatest(
+  (SELECT max(seq) FROM server_changes WHERE owner_id IS NULL),
+  (SELECT max(x.m) FROM unnest(%(owners)s::text[]) AS o(id),
+     LATERAL (SELECT max(seq) AS m FROM server_changes WHERE owner_id = o.id) AS x),
+  (SELECT max(seq) FROM server_changes WHERE table_name = 'classes' AND row_id = ANY(%(classes)s::text[])),
+  0), (SELECT coalesce(max(seq), 0) FROM server_changes)
+"""
+
+
+class CountsMemo:
+    """The last counts per caller and scope, with the newest visible seq they were taken at.
+
+    Counting a student's attempts costs time in proportion to their history, and a device
+    asks after every round; the answer only changes when a visible row does. Per process,
+    bounded (least recently used dropped), and checked against the database on every use,
+    so several server processes each keep their own without ever disagreeing.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Any, ...], tuple[int, dict[str, int]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], newest: int) -> dict[str, int] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != newest:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: tuple[Any, ...], newest: int, counts: dict[str, int]) -> None:
+        with self._lock:
+            self._entries[key] = (newest, counts)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+_MEMO = CountsMemo()
+
+
+def _summary(conn: psycopg.Connection, caller: Caller, scope: changelog.Scope) -> dict[str, Any]:
+    """Counts of what the caller can pull and the latest seq, read in the caller's snapshot."""
+    params = {"owners": list(scope.owners), "classes": list(scope.class_ids), "user": caller.user_id}
+    newest, latest = conn.execute(_NEWEST_VISIBLE, params).fetchone()  # type: ignore[misc]
+    key = (caller.user_id, caller.role, scope.owners, scope.class_ids)
+    counts = _MEMO.get(key, newest)
+    if counts is None:
+        parts = [_count_sql(name, spec, caller.role) for name, spec in SPECS.items()]
+        row = conn.execute(f"SELECT {', '.join(parts)}", params).fetchone()
+        assert row is not None
+        counts = {name: int(n) for name, n in zip(SPECS, row)}
+        _MEMO.put(key, newest, counts)
+    return {"counts": counts, "cursor": int(latest)}
 
 
 def summary(db: Database, identify: Identify) -> dict[str, Any]:
     """Live (not deleted) rows per synced table that the caller can pull, and the latest seq."""
-    return db.run(lambda conn: _counts(conn, identify(conn)), read_only=True)
+    def work(conn: psycopg.Connection) -> dict[str, Any]:
+        caller = identify(conn)
+        return _summary(conn, caller, changelog.scope_of(conn, caller.user_id, caller.role))
+    return db.run(work, read_only=True)

@@ -102,15 +102,16 @@ class Change(BaseModel):
     deleted: bool
 
 
+class SummaryResponse(BaseModel):
+    counts: dict[str, int]
+    cursor: int
+
+
 class PullResponse(BaseModel):
     changes: list[Change]
     next_cursor: int
     has_more: bool
-
-
-class SummaryResponse(BaseModel):
-    counts: dict[str, int]
-    cursor: int
+    summary: SummaryResponse | None = Field(None, description="Only with with_summary=true, on the last page.")
 
 
 # -- classes -------------------------------------------------------------------------------

@@ -61,9 +61,11 @@ def pull(token: TokenDep, request: Request,
          after: Annotated[int, Query(ge=0, le=2 ** 62, description="Cursor: 0 = from the start.")] = 0,
          limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
          skip_device: Annotated[DeviceId | None, Query(
-             description="Leave out attempts recorded by this device (it holds them already).")] = None) -> Response:
+             description="Leave out attempts recorded by this device (it holds them already).")] = None,
+         with_summary: Annotated[bool, Query(
+             description="On the last page, add what /sync/summary answers (same snapshot).")] = False) -> Response:
     return _json(pull_logic.pull(request.app.state.db, partial(caller_in, token=token), after=after, limit=limit,
-                                 skip_device=skip_device))
+                                 skip_device=skip_device, with_summary=with_summary))
 
 
 @router.get("/summary", response_model=SummaryResponse, responses=errors(401))

@@ -32,6 +32,28 @@ def test_push_goes_in_bounded_batches_and_marks_only_acknowledged_ops(alice: Lap
     assert len(_ops(alice, "synced")) == 20
 
 
+def test_a_round_with_nothing_to_do_is_one_request(alice: Laptop, server: FakeServer) -> None:
+    alice.answer(3)
+    alice.sync()
+    alice.transport.calls.clear()
+    result = alice.sync()
+    assert alice.transport.calls == ["pull"]  # its last page carries the counts to check
+    assert (result.pushed, result.pulled, result.mismatches) == (0, 0, {})
+
+
+def test_pages_holding_only_our_own_answers_do_not_end_the_pull(
+        alice: Laptop, server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
+    alice.config = SyncConfig(pull_page=2)
+    alice.answer(5)
+    alice.sync()  # its own five answers are not sent back: pages with nothing in them
+    second = make_laptop(FakeTransport(server), "second")
+    sign_in(second)
+    second.answer(3, start=10)
+    second.sync()
+    result = alice.sync()
+    assert result.pulled == 3 and len(alice.snapshot()["attempts"]) == 8
+
+
 def test_a_reply_lost_after_the_server_committed_duplicates_nothing(alice: Laptop, server: FakeServer) -> None:
     alice.answer(5)
     alice.transport.lose_push_replies = 1
@@ -163,8 +185,8 @@ def test_a_child_before_its_parent_in_the_log_is_held_until_the_parent_arrives(
     calls = {"pull": 0}
     real_pull = bob.transport.pull
 
-    def pull(token: str, *, after: Any, limit: int, skip_device: str | None = None) -> Any:
-        page = real_pull(token, after=after, limit=limit, skip_device=skip_device)
+    def pull(token: str, *, after: Any, limit: int, **options: Any) -> Any:
+        page = real_pull(token, after=after, limit=limit, **options)
         calls["pull"] += 1
         return page
 

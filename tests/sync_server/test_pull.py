@@ -105,3 +105,35 @@ def test_a_device_can_leave_out_the_attempts_it_recorded(server: Server, provisi
     # Paging is unchanged: the same pages, only the device's own attempts are not rendered.
     first = user.get("/sync/pull", params={"after": 0, "limit": 2, "skip_device": user.device}).json()
     assert first["has_more"] is True and first["next_cursor"] == everything["changes"][1]["seq"]
+
+
+def test_the_last_page_can_carry_the_summary_and_it_follows_every_change(
+        server: Server, provision: Callable[..., User]) -> None:
+    user, other = provision(), provision()
+    q = question_ids(3)
+    plan = user.op("study_plans", new_id(), {"student_id": user.user_id, "plan": {},
+                                              "created_at": "2026-01-01T00:00:00+00:00"})
+    assert user.push([user.attempt(q[0]), plan]).status_code == 200
+
+    def last_page(limit: int = 1000) -> dict:
+        after = 0
+        while True:
+            body = user.get("/sync/pull", params={"after": after, "limit": limit, "with_summary": "true"}).json()
+            if not body["has_more"]:
+                return body
+            assert "summary" not in body or body["summary"] is None  # only the last page has it
+            after = body["next_cursor"]
+
+    first = last_page(limit=100)
+    assert first["summary"] == user.get("/sync/summary").json()
+    assert (first["summary"]["counts"]["question_attempts"], first["summary"]["counts"]["study_plans"]) == (1, 1)
+    # Asked again after each kind of change, the counts follow (they are never stale) ...
+    assert user.push([user.attempt(q[1]), user.attempt(q[2])]).status_code == 200
+    assert last_page()["summary"]["counts"]["question_attempts"] == 3
+    tombstone = user.op("study_plans", plan["row_id"], {"deleted": True}, operation="delete")
+    assert user.push([tombstone]).status_code == 200
+    assert user.get("/sync/summary").json()["counts"]["study_plans"] == 0
+    # ... and another student's work changes nothing in them.
+    before = user.get("/sync/summary").json()["counts"]
+    assert other.push([other.attempt(q[0])]).status_code == 200
+    assert user.get("/sync/summary").json()["counts"] == before
