@@ -43,7 +43,7 @@ def _tr(text: str) -> str:
 
 class SyncWorker(QObject):
     status_changed = Signal(object)  # SyncStatus
-    ops_failed = Signal(list)  # list[FailedOp]: changes the server refused in the last round
+    ops_failed = Signal(list)  # list[FailedOp]: every change the server refused, whenever the list changes
     signed_in_changed = Signal(bool)
     action_failed = Signal(str)  # a sign-in/out attempt failed: the reason, for the person
     notice = Signal(str)  # something to tell the person once (no OS keyring)
@@ -65,6 +65,7 @@ class SyncWorker(QObject):
         self._stop = threading.Event()
         self._signed_in = False
         self._fatal = ""  # a reason automatic rounds must not retry (update the app)
+        self._refused_shown: list[str] = []  # op ids of the refused changes last reported
         self._debounce = self._retry = self._periodic = None  # QTimers, made on the sync thread
 
     # --- for other threads --------------------------------------------------------------------
@@ -171,8 +172,6 @@ class SyncWorker(QObject):
             self._backoff.reset()
             if result.pulled or result.repaired:
                 self.data_changed.emit()
-            if result.rejected:
-                self.ops_failed.emit(list(result.rejected))
             pending = result.pending
             if pending and not result.stopped:
                 self._debounce.start()  # changes made during the round
@@ -234,11 +233,14 @@ class SyncWorker(QObject):
         with self._db.session() as session:
             if pending is None:
                 pending = outbox.pending_count(session)
-            failed = len(outbox.failed_ops(session))
+            refused = outbox.failed_ops(session)
             last = state.get(session, state.LAST_SYNCED)
+        if [op.op_id for op in refused] != self._refused_shown:  # e.g. after a restart, or a new refusal
+            self._refused_shown = [op.op_id for op in refused]
+            self.ops_failed.emit(refused)
         if kind in (st.SYNCED, st.WAITING) and self._fatal:
             kind, message = st.ERROR, self._fatal
-        self.status_changed.emit(st.SyncStatus(kind=kind, pending=pending, failed=failed,
+        self.status_changed.emit(st.SyncStatus(kind=kind, pending=pending, failed=len(refused),
                                                last_synced_at=datetime.fromisoformat(last) if last else None,
                                                message=message,
                                                retry_in=retry_in))

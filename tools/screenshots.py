@@ -14,13 +14,14 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import keyring  # noqa: E402
 from keyring.backends import fail  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt, Signal  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
@@ -32,9 +33,13 @@ from desktop_app.services.simulate import simulate  # noqa: E402
 from desktop_app.ui import signin  # noqa: E402
 from desktop_app.ui.app import application, build_window  # noqa: E402
 from desktop_app.ui.main_window import MainWindow  # noqa: E402
-from desktop_app.ui.sync_controller import UnavailableSyncController  # noqa: E402
+from desktop_app.ui.sync_adapter import ServiceSyncController  # noqa: E402
+from desktop_app.ui.sync_controller import SyncController, UnavailableSyncController  # noqa: E402
 from desktop_app.ui.workspace import CLASSES, HOME, PLAN, PRACTICE, SETTINGS, SYLLABUS  # noqa: E402
+from sync_client import outbox  # noqa: E402
 from sync_client.classes import Cached  # noqa: E402
+from sync_client.outbox import FailedOp  # noqa: E402
+from sync_client.status import SyncStatus as ClientStatus  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -76,11 +81,62 @@ def make_student(data_dir: Path, store: SecretStore, *, answers: int) -> str:
     return acc.id
 
 
+class _SyncStandIn(QObject):
+    """Plays the sync worker (sync_client.service.SyncService) for the pictures: no server is
+    needed, and the states shown (not signed in, a failed sign-in, synced with a refused
+    change) are the ones the real worker reports, through the real GUI adapter."""
+
+    status_changed = Signal(object)
+    signed_in_changed = Signal(object)
+    action_failed = Signal(str)
+    data_changed = Signal()
+    ops_failed = Signal(list)
+
+    def __init__(self, db: Any) -> None:
+        super().__init__()
+        self.signed_in = False
+        self._db = db
+
+    def _pending(self) -> int:
+        with self._db.session() as s:
+            return outbox.pending_count(s)
+
+    def start(self) -> None:
+        self.status_changed.emit(ClientStatus("login_required", pending=self._pending()))
+
+    def shutdown(self) -> None:
+        pass
+
+    def local_change(self) -> None:
+        pass
+
+    def sign_in(self, *, server_url: str, username: str, password: str) -> None:
+        self.action_failed.emit("Cannot reach the sync server. Check the address and your connection.")
+
+    def sign_out(self) -> None:
+        pass
+
+    def sync_now(self) -> None:
+        pass
+
+    def signed_in_and_synced(self) -> None:
+        """The state after a round in which the server refused one change."""
+        self.signed_in = True
+        self.signed_in_changed.emit(True)
+        self.ops_failed.emit([FailedOp(op_id="op", table="question_attempts", row_id="row", operation="insert",
+                                       reason="unknown_reference: the question is not on the server "
+                                              "(it came from a bank imported on this laptop only)")])
+        self.status_changed.emit(ClientStatus("synced", failed=1,
+                                              last_synced_at=datetime.now(timezone.utc) - timedelta(minutes=3)))
+
+
 def open_window(data_dir: Path, tmp: Path, *, theme: str, size: tuple[int, int],
-                sync: UnavailableSyncController | None = None) -> MainWindow:
+                sync: SyncController | None = None,
+                sync_factory: Callable[[Any, Path], SyncController] | None = None) -> MainWindow:
     settings = QSettings(str(tmp / f"settings-{theme}-{size[0]}.ini"), QSettings.Format.IniFormat)
     settings.setValue("appearance/theme", theme)
-    window = build_window(data_dir, settings=settings, secrets=SecretStore(tmp / "secrets.json"), sync=sync)
+    window = build_window(data_dir, settings=settings, secrets=SecretStore(tmp / "secrets.json"), sync=sync,
+                          sync_factory=sync_factory)
     window.resize(*size)
     window.show()
     window.start()
@@ -119,7 +175,13 @@ def first_run_screens(tmp: Path, theme: str, prefix: str, size: tuple[int, int])
 
 def workspace_screens(data_dir: Path, tmp: Path, theme: str, prefix: str, size: tuple[int, int],
                       *, full: bool) -> None:
-    window = open_window(data_dir, tmp, theme=theme, size=size)
+    stand_ins: list[_SyncStandIn] = []
+
+    def sync_factory(db: Any, _folder: Path) -> SyncController:
+        stand_ins.append(_SyncStandIn(db))
+        return ServiceSyncController(stand_ins[-1])
+
+    window = open_window(data_dir, tmp, theme=theme, size=size, sync_factory=sync_factory)
     ws = None
     wait(lambda: window.workspace is not None and window.workspace.home.data is not None)
     ws = window.workspace
@@ -188,6 +250,9 @@ def workspace_screens(data_dir: Path, tmp: Path, theme: str, prefix: str, size: 
         ws.settings.server.setText("https://sync.school.example")
         ws.settings.sync_in.click()
     snap(window, f"{prefix}settings")
+    if full:
+        stand_ins[-1].signed_in_and_synced()
+        snap(window, f"{prefix}settings-synced")
     ws.go(HOME)
     close(window)
 

@@ -70,6 +70,8 @@ class MainWindow(QMainWindow):
         self._install_sync(ctx.sync)
         quit_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Quit), self)
         quit_shortcut.activated.connect(self.close)
+        sync_shortcut = QShortcut(QKeySequence(Qt.Key.Key_F5), self)
+        sync_shortcut.activated.connect(self._sync_now)
 
     # --- start --------------------------------------------------------------------------
 
@@ -172,6 +174,10 @@ class MainWindow(QMainWindow):
         controller.setParent(self)
         controller.status_changed.connect(self._sync_status)
         controller.data_changed.connect(self._remote_change)
+
+    def _sync_now(self) -> None:
+        if self.ctx.sync.available and self.ctx.sync.signed_in:
+            self.ctx.sync.sync_now()
 
     def _remote_change(self) -> None:
         if self.workspace is not None:

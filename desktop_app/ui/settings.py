@@ -92,18 +92,28 @@ class SettingsPage(QWidget):
         self.sync_in.clicked.connect(self._sync_sign_in)
         self.sync_out = button(self.tr("Sign out of sync"), icon_name="sync-offline")
         self.sync_out.clicked.connect(ctx.sync.sign_out)
+        self.sync_now = button(self.tr("Sync &now"), icon_name="sync-done", tooltip=self.tr("Sync now (F5)"))
+        self.sync_now.clicked.connect(ctx.sync.sync_now)
         self.sync_message = QLabel()
         self.sync_message.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.sync_message, 1)
         buttons.addWidget(self.sync_out)
+        buttons.addWidget(self.sync_now)
         buttons.addWidget(self.sync_in)
+        # Changes the server refused for good stay here, with its reason, until resolved.
+        self.refused = QLabel()
+        self.refused.setWordWrap(True)
+        self.refused.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         sync.body.addWidget(self.sync_note)
         sync.body.addLayout(sync_form)
         sync.body.addLayout(buttons)
+        sync.body.addWidget(self.refused)
         ctx.sync.action_failed.connect(self.sync_message.setText)
         ctx.sync.signed_in_changed.connect(self._sync_signed_in)
+        ctx.sync.refused_changed.connect(self._show_refused)
         self._sync_signed_in(ctx.sync.available and ctx.sync.signed_in)
+        self._show_refused(ctx.sync.refused)
 
         self.class_card = self._class_card() if account.role == "student" else None
 
@@ -226,3 +236,15 @@ class SettingsPage(QWidget):
             self.sync_note.setText(self.tr("Signed in: your work is sent to the server when you are online.")
                                    if signed_in else self.tr("Sign in to keep your work on the school's server."))
         self.sync_out.setEnabled(signed_in)
+        self.sync_now.setEnabled(signed_in)
+        if signed_in:
+            self.sync_message.clear()  # "Signing in…" or an earlier failure no longer applies
+
+    def _show_refused(self, lines: list[str]) -> None:
+        if not lines:
+            self.refused.hide()
+            return
+        shown = lines[:10] + ([self.tr("… and %1 more").replace("%1", str(len(lines) - 10))] if len(lines) > 10 else [])
+        self.refused.setText(self.tr("The server refused %n change(s). Your work stays on this computer:", "", len(lines))
+                             + "\n" + "\n".join(f"• {line}" for line in shown))
+        self.refused.show()

@@ -71,6 +71,8 @@ class SyncStatusWidget(QWidget):
             parts = [self.tr("Sync error: %1").replace("%1", s.message or self.tr("unknown"))]
         if s.pending and s.phase != SyncPhase.SYNCING:
             parts.append(self._waiting(s.pending))
+        if s.refused:
+            parts.append(self.tr("%n change(s) refused by the server (see Settings)", "", s.refused))
         text = " · ".join(parts) or self.tr("Up to date")
         self._text.setText(text)
         size = self.fontMetrics().height()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 
 from desktop_app.db.database import LocalDatabase
 from desktop_app.ui.sync_controller import SyncController, SyncPhase, SyncStatus
@@ -21,7 +21,20 @@ _PHASES = {"offline": SyncPhase.OFFLINE, "syncing": SyncPhase.SYNCING, "synced":
 def translate_status(status: Any) -> SyncStatus:
     """sync_client.status.SyncStatus -> the GUI's SyncStatus."""
     return SyncStatus(phase=_PHASES[status.kind], pending=status.pending, last_synced=status.last_synced_at,
-                      message=status.message or None)
+                      message=status.message or None, refused=status.failed)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("SyncAdapter", text)
+
+
+def describe_refused(op: Any) -> str:
+    """One refused change (sync_client.outbox.FailedOp) in words: what it was, and why."""
+    things = {"question_attempts": _tr("An answer"), "student_profiles": _tr("Your exam details"),
+              "study_plans": _tr("Your study plan"), "classes": _tr("A class"),
+              "topics": _tr("A syllabus topic"), "topic_prerequisites": _tr("A prerequisite"),
+              "concepts": _tr("A syllabus concept"), "questions": _tr("A question")}
+    return _tr("%1: %2").replace("%1", things.get(op.table, op.table)).replace("%2", op.reason)
 
 
 class ServiceSyncController(SyncController):
@@ -35,6 +48,11 @@ class ServiceSyncController(SyncController):
         service.signed_in_changed.connect(self.signed_in_changed.emit)
         service.action_failed.connect(self.action_failed.emit)
         service.data_changed.connect(self.data_changed.emit)
+        service.ops_failed.connect(self._refused)
+
+    def _refused(self, ops: list[Any]) -> None:
+        self.refused = [describe_refused(op) for op in ops]
+        self.refused_changed.emit(self.refused)
 
     @property
     def available(self) -> bool:

@@ -28,6 +28,7 @@ class SyncStatus:
     pending: int = 0  # local changes not yet accepted by the server
     last_synced: datetime | None = None
     message: str | None = None  # ERROR: what went wrong, in words for the user
+    refused: int = 0  # changes the server refused for good (listed in Settings)
 
 
 class SyncController(QObject):
@@ -41,6 +42,8 @@ class SyncController(QObject):
       action_failed(str)          - a sign-in or sync attempt failed; the text is for the user.
       data_changed()              - a sync brought rows from another laptop or the teacher:
                                     screens that show data reload it.
+      refused_changed(list[str])  - the changes the server refused for good, one line each
+                                    for the person (also kept in `refused`).
 
     Lifecycle: the window calls `start()` once the database is open and `shutdown()` before
     it closes it; `local_change()` after every committed change of the GUI.
@@ -50,6 +53,11 @@ class SyncController(QObject):
     signed_in_changed = Signal(object)
     action_failed = Signal(str)
     data_changed = Signal()
+    refused_changed = Signal(list)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.refused: list[str] = []
 
     def start(self) -> None:
         """Begin working (the database is open)."""

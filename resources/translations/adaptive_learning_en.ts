@@ -53,6 +53,16 @@
     </message>
 </context>
 <context>
+    <name>SettingsPage</name>
+    <message numerus="yes">
+        <source>The server refused %n change(s). Your work stays on this computer:</source>
+        <translation>
+            <numerusform>The server refused %n change. Your work stays on this computer:</numerusform>
+            <numerusform>The server refused %n changes. Your work stays on this computer:</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SyllabusPage</name>
     <message numerus="yes">
         <source>%n question(s). Press Enter to practise.</source>
@@ -69,6 +79,13 @@
         <translation>
             <numerusform>%n change waiting</numerusform>
             <numerusform>%n changes waiting</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n change(s) refused by the server (see Settings)</source>
+        <translation>
+            <numerusform>%n change refused by the server (see Settings)</numerusform>
+            <numerusform>%n changes refused by the server (see Settings)</numerusform>
         </translation>
     </message>
     <message numerus="yes">

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from pytestqt.qtbot import QtBot
 
 from desktop_app.credentials import SecretStore
@@ -13,6 +13,8 @@ from desktop_app.services import profile
 from desktop_app.ui.app import build_window
 from desktop_app.ui.sync_adapter import ServiceSyncController, translate_status
 from desktop_app.ui.sync_controller import SyncPhase
+from desktop_app.ui.workspace import SETTINGS
+from sync_client.outbox import FailedOp
 from sync_client.status import SyncStatus as ClientStatus
 
 
@@ -23,6 +25,7 @@ class FakeService(QObject):
     signed_in_changed = Signal(object)
     action_failed = Signal(str)
     data_changed = Signal()
+    ops_failed = Signal(list)
 
     def __init__(self) -> None:
         super().__init__()
@@ -95,3 +98,38 @@ def test_the_visible_screen_shows_what_a_sync_brought(home_window: Any, student:
     assert home.days.text() == "45 days left"  # nothing on screen tells the window yet
     window.ctx.sync.data_changed.emit()  # ... and says so
     qtbot.waitUntil(lambda: home.days.text() == "10 days left", timeout=10_000)
+
+
+def test_refused_changes_and_sync_now_are_in_reach(qtbot: QtBot, data_dir: Path, student: str, settings: QSettings,
+                                                   secrets: SecretStore) -> None:
+    fake = FakeService()
+    fake.signed_in = True
+    window = build_window(data_dir, settings=settings, secrets=secrets,
+                          sync_factory=lambda db, folder: ServiceSyncController(fake))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.ready, timeout=20_000):
+        window.start()
+    qtbot.waitUntil(lambda: window.workspace is not None, timeout=20_000)
+    # The worker reports the changes the server refused (at start, and whenever they change).
+    refused = FailedOp(op_id="op-1", table="question_attempts", row_id="r", operation="insert",
+                       reason="unknown_reference: question q does not exist on the server")
+    fake.ops_failed.emit([refused])
+    fake.status_changed.emit(ClientStatus("synced", failed=1, last_synced_at=datetime.now(timezone.utc)))
+    assert window.sync_status.text() == "Synced just now · 1 change refused by the server (see Settings)"
+    window.workspace.go(SETTINGS)
+    page = window.workspace.settings
+    assert page.refused.isVisible()
+    assert "An answer: unknown_reference: question q does not exist" in page.refused.text()
+    assert page.refused.text().startswith("The server refused 1 change. Your work stays")
+    # Sync now, from the button and from F5 anywhere in the window.
+    fake.calls.clear()
+    assert page.sync_now.isEnabled()
+    qtbot.mouseClick(page.sync_now, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert fake.calls == ["sync_now", "sync_now"]
+    fake.ops_failed.emit([])  # resolved: the list goes away
+    assert not page.refused.isVisible()
+    window.close()
+    window.runner.shutdown()
+    window.runner.db.close()
