@@ -92,10 +92,12 @@ def _count_sql(name: str, spec: Any, role: str) -> str:
 
 # The newest seq among the entries a scope can see: every write of a visible row moves its
 # entry to a new, higher seq, so while this number stays the same the counts stay the same.
-# Each branch is a backward walk of an index that stops at its first entry.
+# Each branch is a backward walk of an index that stops at its first entry. The syllabus
+# branch names the (owner_id, seq) order: written as max(seq), PostgreSQL walks the seq index
+# instead and filters out every student's entry on its way down to the syllabus.
 _NEWEST_VISIBLE = """
 SELECT greatest(
-  (SELECT max(seq) FROM server_changes WHERE owner_id IS NULL),
+  (SELECT seq FROM server_changes WHERE owner_id IS NULL ORDER BY owner_id DESC, seq DESC LIMIT 1),
   (SELECT max(x.m) FROM unnest(%(owners)s::text[]) AS o(id),
      LATERAL (SELECT max(seq) AS m FROM server_changes WHERE owner_id = o.id) AS x),
   (SELECT max(seq) FROM server_changes WHERE table_name = 'classes' AND row_id = ANY(%(classes)s::text[])),

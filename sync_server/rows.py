@@ -52,14 +52,30 @@ def existing_ids(conn: psycopg.Connection, table: str, ids: Iterable[str]) -> se
 
 
 def _records(spec: TableSpec, states: list[RowState]) -> str:
+    """The rows as one JSON array for jsonb_to_recordset.
+
+    A row whose every field carries the same stamp (a row created by one op: nearly every
+    attempt) is sent without `field_stamps`, and _stamps_sql rebuilds it from `hlc`: the
+    stamps are most of a row's JSON, which PostgreSQL would otherwise parse row by row.
+    """
     rows = []
+    every_field = len(spec.fields)
     for s in states:
         record = dict(s.values)  # every content field (new rows were completed by the caller)
         for name in spec.converted:
             record[name] = to_db(spec.columns[name], record.get(name))
-        record["id"], record["hlc"], record["field_stamps"] = s.row_id, s.hlc, s.stamps
+        hlc = s.hlc
+        uniform = len(s.stamps) == every_field and all(stamp == hlc for stamp in s.stamps.values())
+        record["id"], record["hlc"], record["field_stamps"] = s.row_id, hlc, None if uniform else s.stamps
         rows.append(record)
     return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
+def _stamps_sql(spec: TableSpec) -> str:
+    """field_stamps of a recordset row `x`: as sent, or every field stamped `x.hlc` (see _records)."""
+    names = ",".join(spec.fields)
+    return (f"coalesce(x.\"field_stamps\", json_object(string_to_array('{names}', ','), "
+            f"array_fill(x.\"hlc\"::text, ARRAY[{len(spec.fields)}])))")
 
 
 def insert(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) -> set[str]:
@@ -69,8 +85,9 @@ def insert(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) ->
         return set()
     cols = ["id", *spec.fields, "hlc", "field_stamps"]
     rs = recordset_type(spec, ("hlc", "VARCHAR(80)"), ("field_stamps", "JSON"))
+    values = f"{_quoted(cols[:-1])}, {_stamps_sql(spec)}"
     # One row back: NULL when every row was inserted (the usual case), else the inserted ids.
-    sql = (f'WITH ins AS (INSERT INTO "{spec.name}" ({_quoted(cols)}) SELECT {_quoted(cols)} '
+    sql = (f'WITH ins AS (INSERT INTO "{spec.name}" ({_quoted(cols)}) SELECT {values} '
            f"FROM jsonb_to_recordset(%s::jsonb) AS {rs} ON CONFLICT (id) DO NOTHING RETURNING id) "
            "SELECT CASE WHEN count(*) = %s THEN NULL ELSE coalesce(array_agg(id), '{}') END FROM ins")
     row = conn.execute(sql, (_records(spec, states), len(states))).fetchone()
@@ -83,9 +100,9 @@ def update(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) ->
     """Write the full merged state of stored rows (they are locked by `load`)."""
     if not states:
         return
-    cols = [*spec.fields, "hlc", "field_stamps"]
+    cols = [*spec.fields, "hlc"]
     rs = recordset_type(spec, ("hlc", "VARCHAR(80)"), ("field_stamps", "JSON"))
-    assignments = ", ".join(f'"{c}" = x."{c}"' for c in cols)
+    assignments = ", ".join([*(f'"{c}" = x."{c}"' for c in cols), f'"field_stamps" = {_stamps_sql(spec)}'])
     conn.execute(f'UPDATE "{spec.name}" AS t SET {assignments} FROM jsonb_to_recordset(%s::jsonb) AS {rs} '
                  "WHERE t.id = x.id", (_records(spec, states),))
 
