@@ -1,6 +1,7 @@
 """Headless sync commands: register, login, logout, sync. Registered with desktop_app.cli.
 
     adaptive-learning register --data-dir DIR --server URL --username NAME [--role student|teacher]
+                               (a teacher also needs the server's teacher code in $ADAPTIVE_LEARNING_TEACHER_CODE)
     adaptive-learning login    --data-dir DIR --server URL --username NAME
     adaptive-learning logout   --data-dir DIR
     adaptive-learning sync     --data-dir DIR [--server URL]
@@ -22,6 +23,7 @@ from desktop_app.cli import _EXTENSIONS, CommandError, _data_dir, command
 from desktop_app.db.database import LocalDatabase
 
 PASSWORD_ENV = "ADAPTIVE_LEARNING_PASSWORD"
+TEACHER_CODE_ENV = "ADAPTIVE_LEARNING_TEACHER_CODE"  # a secret too: never a command-line argument
 
 
 def _password() -> str:
@@ -53,13 +55,16 @@ def _sign(args: argparse.Namespace, *, register: bool) -> int:
         transport = HttpTransport(args.server)
         kw = dict(server_url=args.server, username=args.username, password=password)
         try:
-            signed = (account.register(db, transport, tokens, role=args.role, **kw) if register
+            signed = (account.register(db, transport, tokens, role=args.role,
+                                       teacher_code=os.environ.get(TEACHER_CODE_ENV), **kw) if register
                       else account.login(db, transport, tokens, **kw))
         except InvalidCredentials:
             raise CommandError("wrong username or password") from None
         except AccountConflict as exc:
             raise CommandError(f"cannot register {args.username!r}: {exc}") from None
         except SyncError as exc:
+            if getattr(exc, "code", "") == "teacher_code_required":
+                raise CommandError(f"{exc} (put it in ${TEACHER_CODE_ENV})") from None
             raise CommandError(str(exc)) from None
     finally:
         db.close()

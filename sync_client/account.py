@@ -35,13 +35,14 @@ class SignedIn:
 
 
 def register(db: LocalDatabase, transport: Transport, tokens: TokenStore, *, server_url: str, username: str,
-             password: str, role: str = "student") -> SignedIn:
+             password: str, role: str = "student", teacher_code: str | None = None) -> SignedIn:
     """Create the server account, then log in. A local account of the same name lends its id,
     so its offline history simply becomes the server account's."""
     with db.transaction() as session:
         local = session.scalar(select(User).where(User.username == username))
         local_id = local.id if local is not None and not _synced_before(session) else None
-    account: Account = transport.register(username=username, password=password, role=role, user_id=local_id)
+    account: Account = transport.register(username=username, password=password, role=role, user_id=local_id,
+                                          teacher_code=teacher_code)
     return login(db, transport, tokens, server_url=server_url, username=account.username, password=password)
 
 

@@ -63,7 +63,8 @@ class PullPage:
 class Transport(Protocol):
     """What the client needs from a server. Tokens are passed per call: transports hold no secrets."""
 
-    def register(self, *, username: str, password: str, role: str, user_id: str | None) -> Account: ...
+    def register(self, *, username: str, password: str, role: str, user_id: str | None,
+                 teacher_code: str | None = None) -> Account: ...
     def login(self, *, username: str, password: str, device_id: str) -> Login: ...
     def logout(self, token: str) -> None: ...
     def push(self, token: str, *, device_id: str, ops: list[dict[str, Any]]) -> PushResult: ...
@@ -93,10 +94,13 @@ class HttpTransport:
         self._http.close()
 
     # --- endpoints -------------------------------------------------------------------------
-    def register(self, *, username: str, password: str, role: str, user_id: str | None) -> Account:
+    def register(self, *, username: str, password: str, role: str, user_id: str | None,
+                 teacher_code: str | None = None) -> Account:
         body: dict[str, Any] = {"username": username, "password": password, "role": role}
         if user_id:
             body["user_id"] = user_id
+        if teacher_code:
+            body["teacher_code"] = teacher_code
         data = self._call("POST", "/auth/register", json=body, idempotent=False)
         return Account(user_id=data["user_id"], username=data["username"], role=data["role"])
 

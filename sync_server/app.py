@@ -150,7 +150,7 @@ def create_app(config: ServerConfig, *, db: Database | None = None) -> FastAPI:
     app = FastAPI(title="Adaptive Learning sync server", version=f"{PROTOCOL_VERSION}",
                   description="Protocol: docs/sync-protocol.md", lifespan=lifespan)
     app.state.db = database
-    app.state.accounts = Accounts(database, token_ttl_days=config.token_ttl_days)
+    app.state.accounts = Accounts(database, token_ttl_days=config.token_ttl_days, teacher_code=config.teacher_code)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:

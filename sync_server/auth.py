@@ -10,6 +10,8 @@ Guarantees:
   further logins for it are refused with 429 and Retry-After until the window ends. The
   counters live in PostgreSQL, so every worker process enforces the same limit.
 - Argon2 costs ~64 MiB per hash: at most HASH_CONCURRENCY hashes run at once per process.
+- A teacher account is registered only with the server's teacher code (ServerConfig): a
+  teacher writes the syllabus every student pulls, so nobody becomes one by asking.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from desktop_app.db.ids import new_id
 from desktop_app.services.passwords import hash_password, verify_password
 from sync_server.config import LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS
 from sync_server.db import Database
-from sync_server.errors import Conflict, Throttled, Unauthorized
+from sync_server.errors import Conflict, Forbidden, Throttled, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +81,19 @@ def _verify(password_hash: str | None, password: str) -> bool:
 
 
 class Accounts:
-    def __init__(self, db: Database, *, token_ttl_days: int) -> None:
+    def __init__(self, db: Database, *, token_ttl_days: int, teacher_code: str = "") -> None:
         self.db = db
         self.token_ttl = timedelta(days=token_ttl_days)
+        self._teacher_code = teacher_code
 
-    def register(self, *, username: str, password: str, role: str, user_id: str | None) -> dict[str, str]:
-        """Create an account. Raises Conflict (username_taken, user_id_taken)."""
+    def register(self, *, username: str, password: str, role: str, user_id: str | None,
+                 teacher_code: str | None = None) -> dict[str, str]:
+        """Create an account. Raises Forbidden (teacher_code_required), Conflict (username_taken,
+        user_id_taken)."""
+        if role == "teacher" and not (self._teacher_code and teacher_code is not None and secrets.compare_digest(
+                teacher_code.encode(), self._teacher_code.encode())):
+            raise Forbidden("a teacher account needs the school's teacher code; ask whoever runs this server",
+                            code="teacher_code_required")
         password_hash = _hash(password)
         uid = user_id or new_id()
 

@@ -38,6 +38,9 @@ class ServerConfig:
     load_sample_bank: bool = True
     pool_size: int = 10
     log_level: str = "info"
+    # Registering a teacher account needs this code (teachers write the syllabus every
+    # student pulls). Empty: teacher accounts cannot be registered at all.
+    teacher_code: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "ServerConfig":
@@ -58,7 +61,7 @@ class ServerConfig:
             raise ValueError(f"no database URL: pass --db-url or set {ENV_PREFIX}DB_URL")
         values: dict[str, object] = {"db_url": normalise_db_url(db_url)}
         for name, kind in (("host", str), ("port", int), ("workers", int), ("token_ttl_days", int),
-                           ("pool_size", int), ("log_level", str)):
+                           ("pool_size", int), ("log_level", str), ("teacher_code", str)):
             raw = get(name)
             if raw is not None:
                 try:

@@ -45,6 +45,8 @@ class RegisterRequest(BaseModel):
     password: Annotated[Text, Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)]
     role: Literal["student", "teacher"] = "student"
     user_id: Uuid | None = Field(None, description="Keep an offline account's id: a client-minted UUID.")
+    teacher_code: Annotated[Text, Field(max_length=128)] | None = Field(
+        None, description="Required with role teacher: the code the server was started with.")
 
 
 class RegisterResponse(BaseModel):

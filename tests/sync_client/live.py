@@ -16,6 +16,7 @@ import uvicorn
 from sync_server.__main__ import prepare
 from sync_server.app import create_app
 from sync_server.config import ServerConfig
+from tests.sync_server.conftest import TEACHER_CODE
 
 
 def free_port() -> int:
@@ -26,7 +27,8 @@ def free_port() -> int:
 
 class LiveServer:
     def __init__(self, db_url: str) -> None:
-        self.config = ServerConfig.from_env({}, db_url=db_url, port=free_port(), log_level="warning")
+        self.config = ServerConfig.from_env({}, db_url=db_url, port=free_port(), log_level="warning",
+                                            teacher_code=TEACHER_CODE)
         prepare(self.config)
         self.url = f"http://127.0.0.1:{self.config.port}"
         self._server: uvicorn.Server | None = None

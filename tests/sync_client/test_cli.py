@@ -67,3 +67,17 @@ def test_failures_exit_non_zero_with_one_line(live: Any, tmp_path: Path) -> None
     assert out.returncode == 0
     expired = run("sync", "--data-dir", str(data))
     assert expired.returncode == 1 and "login" in expired.stderr
+
+
+def test_a_teacher_registers_with_the_servers_teacher_code(live: Any, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.sync_server.conftest import TEACHER_CODE
+    refused = run("register", "--data-dir", str(tmp_path / "t"), "--server", live.url, "--username", "ms-a",
+                  "--role", "teacher")
+    assert refused.returncode == 1 and "ADAPTIVE_LEARNING_TEACHER_CODE" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    monkeypatch.setenv("ADAPTIVE_LEARNING_TEACHER_CODE", TEACHER_CODE)  # a secret: not a command-line argument
+    made = run("register", "--data-dir", str(tmp_path / "t"), "--server", live.url, "--username", "ms-a",
+               "--role", "teacher")
+    assert made.returncode == 0, made.stderr
+    assert "(teacher)" in made.stdout

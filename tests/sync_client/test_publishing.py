@@ -21,6 +21,7 @@ from desktop_app.services.setup import import_bank_file
 from sync_client import account
 from sync_client.transport import HttpTransport
 from tests.sync_client.conftest import PASSWORD, Laptop
+from tests.sync_server.conftest import TEACHER_CODE
 
 BANK = "teacher-fractions"
 
@@ -46,7 +47,7 @@ def _bank(path: Path, *, q1_answer: float, with_q2: bool, with_q3: bool) -> Path
 def _signed_up(make: Any, url: str, name: str, role: str) -> Laptop:
     laptop = make(HttpTransport(url), name)
     account.register(laptop.db, laptop.transport, laptop.tokens, server_url=url, username=name, password=PASSWORD,
-                     role=role)
+                     role=role, teacher_code=TEACHER_CODE if role == "teacher" else None)
     return laptop
 
 

@@ -35,6 +35,7 @@ from sync_server.auth import token_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
+TEACHER_CODE = "staff-room-2026"  # every test server is started with it
 HEADERS = {"X-Protocol-Version": "1"}
 
 
@@ -80,7 +81,7 @@ def start_server(db_url: str, *, workers: int = 2, extra: list[str] | None = Non
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADAPTIVE_LEARNING_SERVER_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "sync_server", "--db-url", db_url, "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning", *(extra or [])], cwd=ROOT, env=env)
+         "--log-level", "warning", "--teacher-code", TEACHER_CODE, *(extra or [])], cwd=ROOT, env=env)
     server = Server(url=f"http://127.0.0.1:{port}", db_url=db_url, process=process)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -6,11 +6,14 @@ import time
 import uuid
 from collections.abc import Callable
 
+import pytest
 import requests
 
 from desktop_app.db.ids import new_id
-from sync_server.auth import token_digest
-from tests.sync_server.conftest import HEADERS, PASSWORD, Server, User
+from sync_server.auth import Accounts, token_digest
+from sync_server.db import Database
+from sync_server.errors import Forbidden
+from tests.sync_server.conftest import HEADERS, PASSWORD, TEACHER_CODE, Server, User
 
 
 def _post(server: Server, path: str, body: dict, **headers: str) -> requests.Response:
@@ -23,7 +26,8 @@ def _name() -> str:
 
 def test_register_then_login_gives_a_hashed_expiring_token(server: Server) -> None:
     name = _name()
-    r = _post(server, "/auth/register", {"username": name, "password": PASSWORD, "role": "teacher"})
+    r = _post(server, "/auth/register", {"username": name, "password": PASSWORD, "role": "teacher",
+                                         "teacher_code": TEACHER_CODE})
     assert r.status_code == 201, r.text
     created = r.json()
     assert created["username"] == name and created["role"] == "teacher"
@@ -54,6 +58,30 @@ def test_taken_username_or_id_is_a_conflict(server: Server) -> None:
     assert r.status_code == 409 and r.json()["error"] == "username_taken"
     r = _post(server, "/auth/register", {"username": _name(), "password": PASSWORD, "user_id": uid})
     assert r.status_code == 409 and r.json()["error"] == "user_id_taken"
+
+
+def test_only_the_teacher_code_makes_a_teacher(server: Server) -> None:
+    for code in (None, "", "staff-room-2025", TEACHER_CODE + " "):
+        name = _name()
+        body = {"username": name, "password": PASSWORD, "role": "teacher",
+                **({"teacher_code": code} if code is not None else {})}
+        r = _post(server, "/auth/register", body)
+        assert r.status_code == 403 and r.json()["error"] == "teacher_code_required", (code, r.text)
+        assert "teacher code" in r.json()["message"]
+        assert server.sql("SELECT count(*) FROM users WHERE username = %s", (name,)) == [(0,)]  # nothing made
+    # A student needs no code, and a code does not change what a student is.
+    r = _post(server, "/auth/register", {"username": _name(), "password": PASSWORD, "teacher_code": TEACHER_CODE})
+    assert r.status_code == 201 and r.json()["role"] == "student"
+
+
+def test_a_server_without_a_teacher_code_makes_no_teachers(server: Server) -> None:
+    accounts = Accounts(Database(server.db_url, pool_size=1), token_ttl_days=1)  # started without the setting
+    try:
+        with pytest.raises(Forbidden):
+            accounts.register(username=_name(), password=PASSWORD, role="teacher", user_id=None, teacher_code="")
+        assert accounts.register(username=_name(), password=PASSWORD, role="student", user_id=None)["role"] == "student"
+    finally:
+        accounts.db.dispose()
 
 
 def test_registration_is_validated(server: Server) -> None:
