@@ -19,6 +19,7 @@ import uvicorn
 from sync_server.bank import load_bank
 from sync_server.config import ServerConfig
 from sync_server.db import Database
+from sync_server.housekeeping import SEEN_OPS_KEPT, prune_seen_ops
 
 log = logging.getLogger("sync_server")
 KEEP_ALIVE_SECONDS = 65
@@ -48,13 +49,16 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 
 def prepare(config: ServerConfig) -> None:
-    """Migrate the database to head and load the sample bank (idempotent)."""
+    """Migrate the database to head, load the sample bank and prune old op ids (idempotent)."""
     db = Database(config.db_url, pool_size=1)
     try:
         db.upgrade()
         if config.load_sample_bank:
             report = load_bank(db)
             log.info("sample bank: %s", report.summary() if report else "already loaded")
+        pruned = prune_seen_ops(db)
+        if pruned:
+            log.info("forgot %d op ids older than %d days", pruned, SEEN_OPS_KEPT.days)
     finally:
         db.dispose()
 
