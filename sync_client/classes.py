@@ -39,7 +39,7 @@ class Cached:
 
 
 class ClassesClient:
-    """Create, list, join and read the mastery of classes on this database's sync server."""
+    """Create, rename, delete, list, join and read the mastery of classes on this database's sync server."""
 
     def __init__(self, db: LocalDatabase, data_dir: Path, *,
                  transport_factory: Callable[[str], HttpTransport] = HttpTransport) -> None:
@@ -55,6 +55,13 @@ class ClassesClient:
 
     def list_classes(self) -> list[dict[str, Any]]:
         return list(self._request("GET", "/classes")["classes"])
+
+    def rename_class(self, class_id: str, name: str) -> dict[str, Any]:
+        return self._request("PATCH", f"/classes/{class_id}", json={"name": name})
+
+    def delete_class(self, class_id: str) -> dict[str, Any]:
+        """Delete the class; its students leave it (their work stays theirs)."""
+        return self._request("DELETE", f"/classes/{class_id}")
 
     def class_mastery(self, class_id: str) -> dict[str, Any]:
         return self._request("GET", f"/classes/{class_id}/mastery")

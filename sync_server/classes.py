@@ -85,6 +85,42 @@ def list_classes(db: Database, caller: Caller) -> list[dict[str, Any]]:
     return db.run(work, read_only=True)
 
 
+def change_class(db: Database, caller: Caller, class_id: str, *, name: str | None = None,
+                 delete: bool = False) -> dict[str, Any]:
+    """Rename one of the caller's classes, or delete it (a tombstone, as every synced row).
+
+    Deleting also takes its students out of it: their profiles' class_id becomes null under a
+    server stamp, so each student's devices learn it on their next pull, and the teacher no
+    longer reads their rows. Their own work is untouched. Raises Forbidden (not a teacher, or
+    not the caller's class), NotFound (unknown_class: no such class, or deleted already).
+    """
+    if not caller.is_teacher:
+        raise Forbidden("only teachers change classes")
+    classes, profiles = SPECS["classes"], SPECS["student_profiles"]
+
+    def work(conn: psycopg.Connection) -> dict[str, Any]:
+        state = rows.load(conn, classes, [class_id], lock=True).get(class_id)  # locks: classes, then profiles
+        if state is None or state.values["deleted"]:
+            raise NotFound("no such class", code="unknown_class")
+        if state.values["teacher_id"] != caller.user_id:
+            raise Forbidden("this is not your class")
+        merge(state, {"deleted": True} if delete else {"name": name}, db.stamp_after(state.hlc))
+        rows.update(conn, classes, [state])
+        entries = [changelog.Entry("classes", class_id, caller.user_id)]
+        if delete:
+            members = [r[0] for r in conn.execute(
+                "SELECT id FROM student_profiles WHERE class_id = %s AND NOT deleted", (class_id,))]
+            left = list(rows.load(conn, profiles, members, lock=True).values())
+            for profile in left:
+                merge(profile, {"class_id": None}, db.stamp_after(profile.hlc))
+            rows.update(conn, profiles, left)
+            entries += [changelog.Entry("student_profiles", p.row_id, p.values["user_id"]) for p in left]
+        changelog.record(conn, entries)
+        return {"class_id": class_id, "name": state.values["name"], "deleted": delete}
+
+    return db.run(work)
+
+
 def join_class(db: Database, caller: Caller, join_code: str) -> dict[str, str]:
     if caller.role != "student":
         raise Forbidden("only students join classes")

@@ -121,6 +121,16 @@ class CreateClassRequest(BaseModel):
     name: Annotated[Text, Field(min_length=1, max_length=128)]
 
 
+class RenameClassRequest(BaseModel):
+    name: Annotated[Text, Field(min_length=1, max_length=128)]
+
+
+class ClassChanged(BaseModel):
+    class_id: str
+    name: str
+    deleted: bool
+
+
 class ClassCreated(BaseModel):
     class_id: str
     name: str

@@ -15,7 +15,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar, QVBoxLayout, QWidget,
+    QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListWidget, QMessageBox, QProgressBar,
+    QVBoxLayout, QWidget,
 )
 
 from desktop_app.services import class_mastery
@@ -43,6 +44,7 @@ class ClassesPage(QWidget):
         self.fetched_at: datetime | None = None
         self.offline = False
         self._sort: tuple[int | None, bool] = (None, False)
+        self._done = ""  # what the teacher's last action did: shown with the age until the next one
 
         create = Card(self.tr("New class"))
         self.new_name = QLineEdit()
@@ -66,9 +68,13 @@ class ClassesPage(QWidget):
         self.copy_button.clicked.connect(self.copy_code)
         self.refresh_button = button(self.tr("&Refresh"), icon_name="sync-syncing",
                                      tooltip=self.tr("Fetch the latest mastery from the server"))
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(self._refresh_clicked)
         self.export_button = button(self.tr("&Export CSV…"), tooltip=self.tr("Save the mastery table as CSV"))
         self.export_button.clicked.connect(self.choose_and_export)
+        self.rename_button = button(self.tr("Rena&me…"), tooltip=self.tr("Give this class another name"))
+        self.rename_button.clicked.connect(lambda: self.rename_class())
+        self.delete_button = button(self.tr("&Delete…"), tooltip=self.tr("Delete this class (students keep their work)"))
+        self.delete_button.clicked.connect(lambda: self.delete_class())
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setMaximumWidth(120)
@@ -82,6 +88,8 @@ class ClassesPage(QWidget):
         top.addWidget(self.copy_button)
         top.addWidget(self.refresh_button)
         top.addWidget(self.export_button)
+        top.addWidget(self.rename_button)
+        top.addWidget(self.delete_button)
         state_row = QHBoxLayout()
         state_row.addWidget(self.status, 1)
         state_row.addWidget(self.progress)
@@ -181,7 +189,11 @@ class ClassesPage(QWidget):
                 "%1", self.fetched_at.astimezone().strftime("%Y-%m-%d %H:%M")).replace("%2", age)
             if self.offline and reason:
                 text += " " + self.tr("Not refreshed: %1.").replace("%1", reason)
-        self.status.setText(text)
+        self.status.setText(f"{self._done} {text}".strip())
+
+    def _refresh_clicked(self) -> None:
+        self._done = ""
+        self.refresh()
 
     # --- one class --------------------------------------------------------------------
     def current_table(self) -> MasteryTable | None:
@@ -191,6 +203,8 @@ class ClassesPage(QWidget):
         info = next((c for c in self.classes if c["class_id"] == self.class_box.currentData()), None)
         self.code.setText(self.tr("Join code: %1").replace("%1", info["join_code"]) if info else "")
         self.copy_button.setEnabled(info is not None)
+        self.rename_button.setEnabled(info is not None and self._client is not None)
+        self.delete_button.setEnabled(info is not None and self._client is not None)
         self.export_button.setEnabled(self.current_table() is not None)
         self.students.clear()
         if info is not None:
@@ -241,8 +255,9 @@ class ClassesPage(QWidget):
     def _created(self, created: dict[str, Any]) -> None:
         self.create_button.setEnabled(True)
         self.new_name.clear()
-        self.status.setText(self.tr("Created %1. Give your students the join code %2.")
-                            .replace("%1", created["name"]).replace("%2", created["join_code"]))
+        self._done = (self.tr("Created %1. Give your students the join code %2.")
+                      .replace("%1", created["name"]).replace("%2", created["join_code"]))
+        self.status.setText(self._done)
         self.classes.append({**created, "students": []})
         self.class_box.addItem(created["name"], created["class_id"])
         self.class_box.setCurrentIndex(self.class_box.count() - 1)
@@ -252,6 +267,64 @@ class ClassesPage(QWidget):
         self.create_button.setEnabled(True)
         self.progress.hide()
         self.status.setText(self.tr("The class was not created: %1").replace("%1", str(exc)))
+
+    def _current(self) -> dict[str, Any] | None:
+        return next((c for c in self.classes if c["class_id"] == self.class_box.currentData()), None)
+
+    def rename_class(self, name: str | None = None) -> None:
+        """Rename the class shown; without `name`, ask for it."""
+        info = self._current()
+        if info is None or self._client is None:
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, self.tr("Rename class"), self.tr("New name of %1:")
+                                            .replace("%1", info["name"]), text=info["name"])
+            if not ok:
+                return
+        name = name.strip()
+        if not name or name == info["name"]:
+            return
+        client, class_id = self._client, info["class_id"]
+        self._busy(True)
+        self.net.run(lambda: client.rename_class(class_id, name), on_success=self._changed,
+                     on_failure=lambda exc: self._change_failed(self.tr("The class was not renamed: %1"), exc))
+
+    def delete_class(self, *, confirmed: bool = False) -> None:
+        """Delete the class shown, after the teacher confirmed it (asked unless `confirmed`)."""
+        info = self._current()
+        if info is None or self._client is None:
+            return
+        if not confirmed:
+            answer = QMessageBox.question(
+                self, self.tr("Delete class"),
+                self.tr("Delete %1? Its %n student(s) leave the class and you no longer see their mastery. "
+                        "Their own work stays on their laptops and on the server.", "", len(info["students"]))
+                .replace("%1", info["name"]),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        client, class_id = self._client, info["class_id"]
+        self._busy(True)
+        self.net.run(lambda: client.delete_class(class_id), on_success=self._changed,
+                     on_failure=lambda exc: self._change_failed(self.tr("The class was not deleted: %1"), exc))
+
+    def _busy(self, busy: bool) -> None:
+        for widget in (self.rename_button, self.delete_button, self.create_button):
+            widget.setEnabled(not busy)
+        self.progress.setVisible(busy)
+
+    def _changed(self, changed: dict[str, Any]) -> None:
+        self._busy(False)
+        self._done = (self.tr("Deleted %1.").replace("%1", changed["name"]) if changed["deleted"]
+                      else self.tr("Renamed to %1.").replace("%1", changed["name"]))
+        self.status.setText(self._done)
+        self.refresh()
+
+    def _change_failed(self, text: str, exc: Exception) -> None:
+        self._busy(False)
+        self.status.setText(text.replace("%1", str(exc)))
+        self._show_class()
 
     def copy_code(self) -> None:
         info = next((c for c in self.classes if c["class_id"] == self.class_box.currentData()), None)

@@ -17,6 +17,13 @@
             <numerusform>%n hours old</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Delete %1? Its %n student(s) leave the class and you no longer see their mastery. Their own work stays on their laptops and on the server.</source>
+        <translation>
+            <numerusform>Delete %1? Its %n student leave the class and you no longer see their mastery. Their own work stays on their laptops and on the server.</numerusform>
+            <numerusform>Delete %1? Its %n students leave the class and you no longer see their mastery. Their own work stays on their laptops and on the server.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>HomePage</name>

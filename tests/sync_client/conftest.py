@@ -220,6 +220,17 @@ def sign_up(laptop: Laptop, username: str = "alice", *, server_url: str = "fake:
                             password=PASSWORD).user_id
 
 
+def signed_up(make: Callable[..., Laptop], url: str, name: str, role: str = "student") -> Laptop:
+    """A new laptop (make_laptop) with an account of `role` on the real server at `url`."""
+    from sync_client import account
+    from sync_client.transport import HttpTransport
+    from tests.sync_server.conftest import TEACHER_CODE
+    laptop = make(HttpTransport(url), name)
+    account.register(laptop.db, laptop.transport, laptop.tokens, server_url=url, username=name, password=PASSWORD,
+                     role=role, teacher_code=TEACHER_CODE if role == "teacher" else None)
+    return laptop
+
+
 def sign_in(laptop: Laptop, username: str = "alice", *, server_url: str = "fake://server") -> Any:
     from sync_client import account
     return account.login(laptop.db, laptop.transport, laptop.tokens, server_url=server_url, username=username,

@@ -18,10 +18,7 @@ from desktop_app.db.models import Question, QuestionAttempt, SyncState
 from desktop_app.db.outbox import CONTENT_VERSION_KEY
 from desktop_app.services import learner, planning, practice
 from desktop_app.services.setup import import_bank_file
-from sync_client import account
-from sync_client.transport import HttpTransport
-from tests.sync_client.conftest import PASSWORD, Laptop
-from tests.sync_server.conftest import TEACHER_CODE
+from tests.sync_client.conftest import Laptop, signed_up
 
 BANK = "teacher-fractions"
 
@@ -44,13 +41,6 @@ def _bank(path: Path, *, q1_answer: float, with_q2: bool, with_q3: bool) -> Path
     return path
 
 
-def _signed_up(make: Any, url: str, name: str, role: str) -> Laptop:
-    laptop = make(HttpTransport(url), name)
-    account.register(laptop.db, laptop.transport, laptop.tokens, server_url=url, username=name, password=PASSWORD,
-                     role=role, teacher_code=TEACHER_CODE if role == "teacher" else None)
-    return laptop
-
-
 def _answer(laptop: Laptop, question: str, answer: str) -> bool:
     with laptop.db.transaction() as s:
         return practice.submit_answer(s, student_id=laptop.user_id, question_id=question, answer=answer,
@@ -61,13 +51,13 @@ def test_a_corrected_answer_and_a_removed_question_reach_students_without_regrad
         live: Any, make_laptop: Any, tmp_path: Path) -> None:
     q1, q2, q3 = (content_id(BANK, "question", q) for q in ("q1", "q2", "q3"))
     concept = content_id(BANK, "concept", "adding")
-    teacher = _signed_up(make_laptop, live.url, "ms-t", "teacher")
+    teacher = signed_up(make_laptop, live.url, "ms-t", "teacher")
     import_bank_file(teacher.db, _bank(tmp_path / "v1.json", q1_answer=4, with_q2=True, with_q3=False), publish=True)
     assert teacher.pending() > 0
     result = teacher.sync()
     assert not result.rejected and teacher.pending() == 0  # the server accepts a teacher's content
 
-    student = _signed_up(make_laptop, live.url, "sam", "student")
+    student = signed_up(make_laptop, live.url, "sam", "student")
     student.sync()
     with student.db.transaction() as s:
         live_questions = {q.id for q in learner.content(s).syllabus.questions}

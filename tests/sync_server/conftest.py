@@ -136,6 +136,9 @@ class User:
     def post(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
         return self.http.post(self.server.api(path), json=body, timeout=30, **kw)
 
+    def request(self, method: str, path: str, body: Any = None) -> requests.Response:
+        return self.http.request(method, self.server.api(path), json=body, timeout=30)
+
     def push(self, ops: list[dict[str, Any]]) -> requests.Response:
         return self.post("/sync/push", {"device_id": self.device, "ops": ops})
 

@@ -108,7 +108,7 @@ def test_the_openapi_document_describes_every_endpoint(server: Server) -> None:
     doc = requests.get(f"{server.url}/openapi.json", timeout=5).json()
     assert set(doc["paths"]) == {f"/api/v1{p}" for p in (
         "/health", "/auth/register", "/auth/login", "/auth/logout", "/sync/push", "/sync/pull", "/sync/summary",
-        "/classes", "/classes/join", "/classes/{class_id}/mastery")}
+        "/classes", "/classes/{class_id}", "/classes/join", "/classes/{class_id}/mastery")}
     push = doc["paths"]["/api/v1/sync/push"]["post"]
     assert {"413", "422", "426", "401"} <= set(push["responses"])
     assert json.dumps(doc).count("X-Protocol-Version") >= 9

@@ -138,3 +138,18 @@ def test_public_endpoints_ignore_the_token(world: World, who: str) -> None:
     if who == "student_a":  # login once (argon2): the token sent along plays no part
         _check(_call(world, who, "POST", "/auth/login", {"username": name, "password": PASSWORD,
                                                           "device_id": "d"}), who, 200)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_rename_class(world: World, who: str) -> None:
+    expected = {"student_a": 403, "student_b": 403, "teacher_of_a": 200, "other_teacher": 403, **UNAUTHORISED}[who]
+    _check(_call(world, who, "PATCH", f"/classes/{world.class_a['class_id']}", {"name": "Renamed"}), who, expected)
+    names = {c["name"] for c in world.users["teacher_of_a"].get("/classes").json()["classes"]}
+    assert names == ({"Renamed"} if who == "teacher_of_a" else {"A's class"})
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_delete_class(world: World, who: str) -> None:
+    expected = {"student_a": 403, "student_b": 403, "teacher_of_a": 200, "other_teacher": 403, **UNAUTHORISED}[who]
+    _check(_call(world, who, "DELETE", f"/classes/{world.class_a['class_id']}"), who, expected)
+    assert (world.users["teacher_of_a"].get("/classes").json()["classes"] == []) == (who == "teacher_of_a")

@@ -127,3 +127,36 @@ def test_mastery_is_for_the_classes_teacher_only(server: Server, provision: Call
     assert other.get(f"/classes/{class_id}/mastery").status_code == 403
     assert student.get(f"/classes/{class_id}/mastery").status_code == 403
     assert teacher.get(f"/classes/{new_id()}/mastery").status_code == 404
+
+
+def test_a_teacher_renames_and_deletes_a_class_and_students_learn_it(
+        server: Server, provision: Callable[..., User]) -> None:
+    teacher, student = provision("teacher"), provision()
+    created = _class(teacher, "11B maths")
+    assert student.post("/classes/join", {"join_code": created["join_code"]}).status_code == 200
+    assert student.push([student.attempt(question_ids(1)[0])]).status_code == 200
+    _, teacher_cursor = teacher.pull_all(limit=1000)
+    _, student_cursor = student.pull_all(limit=1000)
+
+    r = teacher.request("PATCH", f"/classes/{created['class_id']}", {"name": "11B maths (set 2)"})
+    assert r.status_code == 200
+    assert r.json() == {"class_id": created["class_id"], "name": "11B maths (set 2)", "deleted": False}
+    assert [c["name"] for c in teacher.get("/classes").json()["classes"]] == ["11B maths (set 2)"]
+    renamed = [c for c in student.pull_all(after=student_cursor, limit=1000)[0] if c["table"] == "classes"]
+    assert [c["fields"]["name"] for c in renamed] == ["11B maths (set 2)"]  # the student's laptop shows it
+
+    r = teacher.request("DELETE", f"/classes/{created['class_id']}")
+    assert r.status_code == 200 and r.json()["deleted"] is True
+    assert teacher.get("/classes").json()["classes"] == []
+    assert teacher.get(f"/classes/{created['class_id']}/mastery").status_code == 404
+    assert teacher.request("DELETE", f"/classes/{created['class_id']}").status_code == 404  # once only
+    # The student is out of the class on every device, under a server stamp; their work stays theirs.
+    changes, _ = student.pull_all(after=student_cursor, limit=1000)
+    profile = next(c for c in changes if c["table"] == "student_profiles")
+    assert profile["fields"]["class_id"] is None and profile["stamps"]["class_id"].endswith(":server")
+    assert server.sql("SELECT count(*) FROM question_attempts WHERE student_id = %s", (student.user_id,)) == [(1,)]
+    # The teacher's devices get the tombstone, and no longer see the student's new work.
+    after_delete, cursor = teacher.pull_all(after=teacher_cursor, limit=1000)
+    assert any(c["row_id"] == created["class_id"] and c["deleted"] for c in after_delete)
+    assert student.push([student.attempt(question_ids(2)[1])]).status_code == 200
+    assert not [c for c in teacher.pull_all(after=cursor, limit=1000)[0] if c["table"] == "question_attempts"]

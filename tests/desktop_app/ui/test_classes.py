@@ -23,17 +23,9 @@ from desktop_app.ui.settings import SettingsPage
 from desktop_app.ui.sync_controller import UnavailableSyncController
 from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.workspace import CLASSES, Workspace
-from sync_client import account
 from sync_client.classes import ClassesClient
 from sync_client.transport import HttpTransport
-from tests.sync_client.conftest import PASSWORD, Laptop, live, make_laptop  # noqa: F401 - shared fixtures
-
-
-def _signed_up(make: Any, url: str, name: str, role: str) -> Laptop:
-    laptop = make(HttpTransport(url), name)
-    account.register(laptop.db, laptop.transport, laptop.tokens, server_url=url, username=name, password=PASSWORD,
-                     role=role)
-    return laptop
+from tests.sync_client.conftest import PASSWORD, Laptop, live, make_laptop, signed_up  # noqa: F401 - shared fixtures
 
 
 def _context(laptop: Laptop, tmp_path: Path, sync: Any = None) -> AppContext:
@@ -50,7 +42,7 @@ def _refresh(qtbot: QtBot, page: ClassesPage) -> None:
 
 def test_teacher_sees_the_mastery_of_students_who_joined_and_practised_offline(
         qtbot: QtBot, live: Any, make_laptop: Any, tmp_path: Path) -> None:  # noqa: F811
-    teacher = _signed_up(make_laptop, live.url, "ms-teacher", "teacher")
+    teacher = signed_up(make_laptop, live.url, "ms-teacher", "teacher")
     ctx = _context(teacher, tmp_path)
     page = ClassesPage(ctx, ClassesClient(teacher.db, teacher.data_dir))
     qtbot.addWidget(page)
@@ -70,7 +62,7 @@ def test_teacher_sees_the_mastery_of_students_who_joined_and_practised_offline(
     answered = {"amir": 6, "bea": 3}
     students = {}
     for name, n in answered.items():
-        laptop = students[name] = _signed_up(make_laptop, live.url, name, "student")
+        laptop = students[name] = signed_up(make_laptop, live.url, name, "student")
         laptop.answer(n)  # offline practice: nothing has been pushed yet
         assert laptop.pending() > 0
         ClassesClient(laptop.db, laptop.data_dir).join_class(code.lower())  # codes are case-insensitive
@@ -125,6 +117,35 @@ def test_teacher_sees_the_mastery_of_students_who_joined_and_practised_offline(
     ctx.runner.shutdown()
 
 
+def test_a_teacher_renames_and_deletes_a_class(qtbot: QtBot, live: Any, make_laptop: Any,  # noqa: F811
+                                               tmp_path: Path) -> None:
+    teacher = signed_up(make_laptop, live.url, "mr-r", "teacher")
+    student = signed_up(make_laptop, live.url, "cai", "student")
+    ctx = _context(teacher, tmp_path)
+    page = ClassesPage(ctx, ClassesClient(teacher.db, teacher.data_dir))
+    qtbot.addWidget(page)
+    page.show()
+    _refresh(qtbot, page)
+    assert not page.rename_button.isEnabled() and not page.delete_button.isEnabled()  # no class yet
+    qtbot.keyClicks(page.new_name, "10C")
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        page.create_button.click()
+    ClassesClient(student.db, student.data_dir).join_class(page.classes[0]["join_code"])
+    student.sync()
+    _refresh(qtbot, page)
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        page.rename_class("10C (Mondays)")
+    assert page.class_box.currentText() == "10C (Mondays)" and "Renamed to 10C (Mondays)" in page.status.text()
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        page.delete_class(confirmed=True)
+    assert page.classes == [] and page.class_box.count() == 0 and "Deleted 10C (Mondays)" in page.status.text()
+    assert not page.delete_button.isEnabled()
+    student.sync()  # the student's laptop learns that the class is gone; the answers stay
+    with student.db.transaction() as s:
+        assert s.scalar(select(StudentProfile.class_id)) is None
+    ctx.runner.shutdown()
+
+
 def test_classes_is_in_the_navigation_of_teachers_only(qtbot: QtBot, make_laptop: Any, tmp_path: Path,  # noqa: F811
                                                        live: Any) -> None:  # noqa: F811
     laptop = make_laptop(HttpTransport(live.url), "nav")
@@ -168,9 +189,9 @@ class _SignedIn(UnavailableSyncController):
 @pytest.mark.parametrize("valid", [True, False])
 def test_a_student_joins_from_settings(qtbot: QtBot, live: Any, make_laptop: Any, tmp_path: Path,  # noqa: F811
                                        valid: bool) -> None:
-    teacher = _signed_up(make_laptop, live.url, "mr-t", "teacher")
+    teacher = signed_up(make_laptop, live.url, "mr-t", "teacher")
     code = ClassesClient(teacher.db, teacher.data_dir).create_class("Set 2")["join_code"] if valid else "ZZZZ2222"
-    student = _signed_up(make_laptop, live.url, "cleo", "student")
+    student = signed_up(make_laptop, live.url, "cleo", "student")
     sync = _SignedIn(ClassesClient(student.db, student.data_dir))
     ctx = _context(student, tmp_path, sync)
     page = SettingsPage(ctx, Account(id=student.user_id, username="cleo", display_name="cleo", role="student"))
@@ -201,7 +222,7 @@ def test_the_real_window_gives_a_signed_in_teacher_the_classes_of_the_server(
     from desktop_app.ui.app import build_window
     from desktop_app.ui.sync_adapter import service_controller
 
-    teacher = _signed_up(make_laptop, live.url, "mrs-k", "teacher")
+    teacher = signed_up(make_laptop, live.url, "mrs-k", "teacher")
     created = ClassesClient(teacher.db, teacher.data_dir).create_class("Year 10 (set 1)")
     store = SecretStore(tmp_path / "login-secrets.json")
     with teacher.db.transaction() as s:
