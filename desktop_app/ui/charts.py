@@ -2,14 +2,15 @@
 
 Colour follows cividis, which reads the same to people with any common colour-vision
 deficiency and in greyscale; every bar also carries its number, so colour is never the
-only signal. The dashed line marks the unlock threshold.
+only signal. The dashed line marks the unlock threshold. The chart takes the keyboard focus:
+Up/Down (Home/End) walk the bars and each one's details show as with the mouse.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPalette, QPen
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFocusEvent, QHelpEvent, QKeyEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from desktop_app.ui.icons import icon
@@ -43,13 +44,43 @@ class MasteryChart(QWidget):
         self._threshold = threshold
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName(self.tr("Mastery per topic"))
+        self.current: int | None = None  # the bar chosen with the keyboard
 
     def set_bars(self, bars: list[Bar]) -> None:
         self._bars = list(bars)
+        self.current = None if self.current is None or not bars else min(self.current, len(bars) - 1)
         self.setAccessibleDescription("; ".join(f"{b.label}: {b.value:.0f}" for b in bars))
         self.updateGeometry()
         self.update()
+
+    def details(self, index: int) -> str:
+        bar = self._bars[index]
+        return f"{bar.label}: {bar.value:.0f}/100" + (f"\n{bar.detail}" if bar.detail else "")
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        moves = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1}
+        if not self._bars or e.key() not in (*moves, Qt.Key.Key_Home, Qt.Key.Key_End):
+            super().keyPressEvent(e)
+            return
+        last = len(self._bars) - 1
+        if e.key() == Qt.Key.Key_Home:
+            self.current = 0
+        elif e.key() == Qt.Key.Key_End:
+            self.current = last
+        else:
+            start = -1 if moves[e.key()] > 0 else len(self._bars)
+            self.current = min(max((start if self.current is None else self.current) + moves[e.key()], 0), last)
+        row = self._row_height()
+        QToolTip.showText(self.mapToGlobal(QPoint(int(self._geometry()[0]), (self.current + 1) * row)),
+                          self.details(self.current), self)
+        self.setAccessibleDescription(self.details(self.current))
+        self.update()
+
+    def focusOutEvent(self, e: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        self.update()
+        super().focusOutEvent(e)
 
     def bars(self) -> list[Bar]:
         return list(self._bars)
@@ -102,8 +133,12 @@ class MasteryChart(QWidget):
             p.setPen(QPen(mid, 1))
             p.drawRoundedRect(filled, 3, 3)
             p.setPen(text)
-            p.drawText(QRectF(label_w + track_w, y, value_w, row),
+            p.drawText(QRectF(label_w + track_w, y, value_w - fm.height() * 0.3, row),  # clear of the focus ring
                        Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, f"{bar.value:.0f}")
+            if i == self.current and self.hasFocus():  # where the keyboard is
+                p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                p.drawRoundedRect(QRectF(1, y + 1, self.width() - 2, row - 2), 4, 4)
         x = label_w + track_w * self._threshold / 100
         bottom = len(self._bars) * row
         p.setPen(QPen(text, 1, Qt.PenStyle.DashLine))
@@ -119,9 +154,7 @@ class MasteryChart(QWidget):
         if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
             index = int(e.pos().y() // self._row_height())
             if 0 <= index < len(self._bars):
-                bar = self._bars[index]
-                QToolTip.showText(e.globalPos(), f"{bar.label}: {bar.value:.0f}/100" +
-                                  (f"\n{bar.detail}" if bar.detail else ""), self)
+                QToolTip.showText(e.globalPos(), self.details(index), self)
             else:
                 QToolTip.hideText()
             return True
