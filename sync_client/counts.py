@@ -11,7 +11,7 @@ Functions take the caller's session (any thread) and never write.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import SYNCED_MODELS, SchoolClass, StudentProfile, SyncOperation, User
@@ -47,31 +47,34 @@ def local_counts(session: Session, *, user_id: str, tables: list[str] | None = N
         .where(outbox.unsettled())).all()
     skip_tables = {t for t, op, _ in unsettled if op != "insert"}
     counts: dict[str, int | None] = {}
-    queries = {}
+    parts: dict[str, str] = {}
+    params: dict[str, object] = {"user": user_id, "owners": owners}
+    expanding = ["owners"]
+    # Plain SQL, built from the table names: this runs after every round, and building the
+    # same statement with SQLAlchemy's expression language cost more than running it.
     for name in tables or list(SYNCED_MODELS):
-        model = SYNCED_MODELS.get(name)
-        if model is None or name in skip_tables:
+        if name not in SYNCED_MODELS or name in skip_tables:
             counts[name] = None
             continue
-        query = select(func.count()).select_from(model)
-        if name not in APPEND_ONLY:
-            query = query.where(model.deleted.is_(False))
+        where = [] if name in APPEND_ONLY else ["deleted = 0"]
         local_only = [r for t, op, r in unsettled if t == name]
         if local_only:
-            query = query.where(model.id.not_in(local_only))
+            params[f"local_{len(parts)}"] = local_only
+            expanding.append(f"local_{len(parts)}")
+            where.append(f"id NOT IN :local_{len(parts)}")
         owner = _OWNER[name]
         if name == "classes" and role == "student":
-            mine = select(StudentProfile.class_id).where(StudentProfile.user_id == user_id,
-                                                         StudentProfile.deleted.is_(False))
-            query = query.where(model.id.in_(mine))
+            where.append("id IN (SELECT class_id FROM student_profiles WHERE user_id = :user AND deleted = 0)")
         elif owner is not None and name != "classes":
-            query = query.where(getattr(model, owner).in_(owners))
+            where.append(f'"{owner}" IN :owners')
         elif owner is not None:
-            query = query.where(getattr(model, owner) == user_id)
-        queries[name] = query.scalar_subquery()
-    if queries:
-        row = session.execute(select(*(q.label(f"c{i}") for i, q in enumerate(queries.values())))).one()
-        counts.update({name: int(n or 0) for name, n in zip(queries, row)})
+            where.append(f'"{owner}" = :user')
+        parts[name] = f'(SELECT count(*) FROM "{name}"' + (f" WHERE {' AND '.join(where)})" if where else ")")
+    if parts:
+        sql = f"SELECT {', '.join(parts.values())}"
+        statement = text(sql).bindparams(*(bindparam(n, expanding=True) for n in expanding if f":{n}" in sql))
+        row = session.execute(statement, params).one()
+        counts.update({name: int(n or 0) for name, n in zip(parts, row)})
     return counts
 
 

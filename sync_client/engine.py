@@ -197,6 +197,8 @@ class Synchronizer:
                 ahead = pool.submit(fetch, after=after) if more and self.config.prefetch else None
                 if page.changes:
                     newest = max(newest, max(int(c["seq"]) for c in page.changes))
+                elif not held and str(page.next_cursor) == str(safe_cursor):
+                    continue  # nothing new (the usual no-op round): no local write at all
                 with self.db.transaction() as session:
                     with applying_remote(session):
                         applied = apply_changes(session, held + page.changes)
