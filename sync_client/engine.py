@@ -98,12 +98,15 @@ class Synchronizer:
             if not result.stopped:
                 self.push(token, result, should_stop)
             if not result.stopped:
-                newest, summary = self.pull(token, result, should_stop)
+                newest, summary = self._pull_with_counts(token, result, should_stop)
+                sent = result.pushed
                 if not result.stopped and self._has_pending():
                     # The pull folded a local duplicate into the server's row (singletons.py),
                     # or the person kept working: send it now, not a round later.
                     self.push(token, result, should_stop)
-                if not result.stopped and summary is not None:
+                # Counts taken before that second push do not hold what it sent (a tombstone
+                # would look like a missing row): the next round checks instead.
+                if not result.stopped and summary is not None and result.pushed == sent:
                     self.check(token, result, should_stop, summary=summary, newest_pulled=newest)
             if not result.stopped:
                 with self.db.transaction() as session:
@@ -214,6 +217,15 @@ class Synchronizer:
         result.held = len(held)
         return newest, summary
 
+    def _pull_with_counts(self, token: str, result: RoundResult, should_stop: Callable[[], bool], *,
+                          from_start: bool = False) -> tuple[int, Summary | None]:
+        """`pull`, and the server's counts: from its last page, or asked for apart from a server
+        older than `with_summary` (None only when the round stopped)."""
+        newest, summary = self.pull(token, result, should_stop, from_start=from_start)
+        if summary is None and not result.stopped:
+            summary = self.transport.summary(token)
+        return newest, summary
+
     # --- check -----------------------------------------------------------------------------
     def check(self, token: str, result: RoundResult, should_stop: Callable[[], bool], *,
               summary: Summary, newest_pulled: int) -> None:
@@ -231,7 +243,7 @@ class Synchronizer:
         if not any(local < server for local, server in result.mismatches.values()):
             return
         result.repaired = True
-        newest, again = self.pull(token, result, should_stop, from_start=True)
+        newest, again = self._pull_with_counts(token, result, should_stop, from_start=True)
         if not result.stopped and again is not None and newest <= int(again.cursor or 0):
             summary = again
             with self._reading() as session:

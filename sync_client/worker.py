@@ -65,7 +65,7 @@ class SyncWorker(QObject):
         self._stop = threading.Event()
         self._signed_in = False
         self._fatal = ""  # a reason automatic rounds must not retry (update the app)
-        self._refused_shown: list[str] = []  # op ids of the refused changes last reported
+        self._refused_shown: list[tuple[str, str]] = []  # (op id, reason) of the refused changes last reported
         self._debounce = self._retry = self._periodic = None  # QTimers, made on the sync thread
 
     # --- for other threads --------------------------------------------------------------------
@@ -235,8 +235,9 @@ class SyncWorker(QObject):
                 pending = outbox.pending_count(session)
             refused = outbox.failed_ops(session)
             last = state.get(session, state.LAST_SYNCED)
-        if [op.op_id for op in refused] != self._refused_shown:  # e.g. after a restart, or a new refusal
-            self._refused_shown = [op.op_id for op in refused]
+        shown = [(op.op_id, op.reason) for op in refused]
+        if shown != self._refused_shown:  # e.g. after a restart, or a new refusal
+            self._refused_shown = shown
             self.ops_failed.emit(refused)
         if kind in (st.SYNCED, st.WAITING) and self._fatal:
             kind, message = st.ERROR, self._fatal

@@ -4,6 +4,8 @@
                              [--workers 2] [--no-sample-bank]
 
 Every flag falls back to its ADAPTIVE_LEARNING_SERVER_* environment variable (config.py).
+The teacher code (ADAPTIVE_LEARNING_SERVER_TEACHER_CODE) is a secret and has no flag: a
+command line is visible to every user of the machine.
 The database is upgraded and the bank loaded once, in this process, before the workers
 start, so workers never race on migrations.
 """
@@ -33,8 +35,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, help="worker processes (default 1)")
     parser.add_argument("--token-ttl-days", type=int, help="bearer token lifetime (default 30)")
     parser.add_argument("--pool-size", type=int, help="database connections per worker (default 10)")
-    parser.add_argument("--teacher-code", help="the code a teacher gives to register a teacher account "
-                        "(env ADAPTIVE_LEARNING_SERVER_TEACHER_CODE); without one, only students can register")
     parser.add_argument("--no-sample-bank", action="store_true", help="do not load the shipped sample bank")
     parser.add_argument("--log-level", help="uvicorn log level (default info)")
     return parser.parse_args(argv)
@@ -44,7 +44,6 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     return ServerConfig.from_env(
         db_url=args.db_url, host=args.host, port=args.port, workers=args.workers,
         token_ttl_days=args.token_ttl_days, pool_size=args.pool_size, log_level=args.log_level,
-        teacher_code=args.teacher_code,
         load_sample_bank="0" if args.no_sample_bank else None)
 
 

@@ -90,10 +90,8 @@ class Accounts:
                  teacher_code: str | None = None) -> dict[str, str]:
         """Create an account. Raises Forbidden (teacher_code_required), Conflict (username_taken,
         user_id_taken)."""
-        if role == "teacher" and not (self._teacher_code and teacher_code is not None and secrets.compare_digest(
-                teacher_code.encode(), self._teacher_code.encode())):
-            raise Forbidden("a teacher account needs the school's teacher code; ask whoever runs this server",
-                            code="teacher_code_required")
+        if role == "teacher":
+            self._check_teacher_code(teacher_code)
         password_hash = _hash(password)
         uid = user_id or new_id()
 
@@ -111,28 +109,35 @@ class Accounts:
         self.db.run(work)
         return {"user_id": uid, "username": username, "role": role}
 
+    def _check_teacher_code(self, given: str | None) -> None:
+        """Raises Forbidden(teacher_code_required) unless `given` is the server's teacher code.
+
+        Wrong codes are counted like failed logins under one reserved name (usernames cannot
+        hold "~"), so the code cannot be guessed at speed: after LOGIN_MAX_FAILURES wrong
+        ones, teacher registrations wait out the window (429).
+        """
+        now = _now()
+        self.db.run(lambda conn: _throttle(conn, TEACHER_CODE_KEY, now))
+        if self._teacher_code and given is not None and secrets.compare_digest(given.encode(),
+                                                                               self._teacher_code.encode()):
+            return
+        if self._teacher_code:
+            _count_failure(self.db, TEACHER_CODE_KEY, now)
+        raise Forbidden("a teacher account needs the school's teacher code; ask whoever runs this server",
+                        code="teacher_code_required")
+
     def login(self, *, username: str, password: str, device_id: str) -> dict[str, str]:
         """A new token for the account. Raises Throttled or Unauthorized(invalid_credentials)."""
         now = _now()
-        window = timedelta(seconds=LOGIN_WINDOW_SECONDS)
 
         def check(conn: psycopg.Connection) -> tuple[str, str, str] | None:
-            row = conn.execute("SELECT failures, window_started_at FROM server_login_failures WHERE username = %s",
-                               (username,)).fetchone()
-            if row and row[0] >= LOGIN_MAX_FAILURES:
-                ends = row[1].replace(tzinfo=timezone.utc) + window
-                if ends > now:
-                    wait = math.ceil((ends - now).total_seconds())
-                    log.warning("login throttled for %r (%d failures)", username, row[0])
-                    raise Throttled(f"too many failed logins; try again in {wait} s",
-                                    headers={"Retry-After": str(wait)}, retry_after=wait)
+            _throttle(conn, username, now)
             return conn.execute("SELECT id, password_hash, role FROM users WHERE username = %s",
                                 (username,)).fetchone()
 
         user = self.db.run(check)
         if not _verify(user[1] if user else None, password):
-            self.db.run(lambda conn: conn.execute(_FAILED, {"u": username, "now": _naive(now),
-                                                            "cutoff": _naive(now - window)}))
+            _count_failure(self.db, username, now)
             raise Unauthorized("wrong username or password", code="invalid_credentials")
         assert user is not None
         token = secrets.token_urlsafe(32)
@@ -175,6 +180,27 @@ def caller_in(conn: psycopg.Connection, token: str) -> Caller:
     if row[3].replace(tzinfo=timezone.utc) <= _now():
         raise Unauthorized("this token has expired; sign in again", code="token_expired")
     return Caller(user_id=row[0], username=row[1], role=row[2], token_hash=digest)
+
+
+TEACHER_CODE_KEY = "~teacher-code"  # the throttling row of wrong teacher codes
+
+
+def _throttle(conn: psycopg.Connection, key: str, now: datetime) -> None:
+    """Raise Throttled while `key` has LOGIN_MAX_FAILURES failures in the current window."""
+    row = conn.execute("SELECT failures, window_started_at FROM server_login_failures WHERE username = %s",
+                       (key,)).fetchone()
+    if row and row[0] >= LOGIN_MAX_FAILURES:
+        ends = row[1].replace(tzinfo=timezone.utc) + timedelta(seconds=LOGIN_WINDOW_SECONDS)
+        if ends > now:
+            wait = math.ceil((ends - now).total_seconds())
+            log.warning("throttled %r (%d failures)", key, row[0])
+            raise Throttled(f"too many failed attempts; try again in {wait} s",
+                            headers={"Retry-After": str(wait)}, retry_after=wait)
+
+
+def _count_failure(db: Database, key: str, now: datetime) -> None:
+    cutoff = now - timedelta(seconds=LOGIN_WINDOW_SECONDS)
+    db.run(lambda conn: conn.execute(_FAILED, {"u": key, "now": _naive(now), "cutoff": _naive(cutoff)}))
 
 
 _FAILED = """

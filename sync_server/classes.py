@@ -110,7 +110,9 @@ def change_class(db: Database, caller: Caller, class_id: str, *, name: str | Non
         if delete:
             members = [r[0] for r in conn.execute(
                 "SELECT id FROM student_profiles WHERE class_id = %s AND NOT deleted", (class_id,))]
-            left = list(rows.load(conn, profiles, members, lock=True).values())
+            # Re-read under the lock: a student may have moved to another class meanwhile.
+            left = [p for p in rows.load(conn, profiles, members, lock=True).values()
+                    if p.values["class_id"] == class_id and not p.values["deleted"]]
             for profile in left:
                 merge(profile, {"class_id": None}, db.stamp_after(profile.hlc))
             rows.update(conn, profiles, left)
@@ -127,8 +129,9 @@ def join_class(db: Database, caller: Caller, join_code: str) -> dict[str, str]:
     spec = SPECS["student_profiles"]
 
     def work(conn: psycopg.Connection) -> dict[str, str]:
-        found = conn.execute("SELECT id, name, teacher_id FROM classes WHERE join_code = %s AND NOT deleted",
-                             (join_code.strip().upper(),)).fetchone()
+        # FOR SHARE: a class being deleted right now is waited for, then seen deleted.
+        found = conn.execute("SELECT id, name, teacher_id FROM classes WHERE join_code = %s AND NOT deleted "
+                             "FOR SHARE", (join_code.strip().upper(),)).fetchone()
         if found is None:
             raise NotFound("no class has this join code", code="unknown_join_code")
         class_id, name, teacher_id = found

@@ -17,6 +17,7 @@ MAX_OPS_PER_PUSH = 1000
 MAX_PULL_LIMIT = 1000
 DEFAULT_PULL_LIMIT = 500
 LOGIN_MAX_FAILURES = 5
+MIN_TEACHER_CODE = 12
 LOGIN_WINDOW_SECONDS = 15 * 60
 
 
@@ -68,6 +69,9 @@ class ServerConfig:
                     values[name] = kind(raw)
                 except ValueError:
                     raise ValueError(f"{ENV_PREFIX}{name.upper()}: not a valid {kind.__name__}: {raw!r}") from None
+        code = values.get("teacher_code")
+        if code and len(str(code)) < MIN_TEACHER_CODE:
+            raise ValueError(f"{ENV_PREFIX}TEACHER_CODE: at least {MIN_TEACHER_CODE} characters, so it cannot be guessed")
         raw = get("load_sample_bank")
         if raw is not None:
             values["load_sample_bank"] = raw.strip().lower() not in ("0", "false", "no", "off")

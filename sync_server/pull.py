@@ -20,6 +20,7 @@ import json
 import threading
 from collections import OrderedDict
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
 
@@ -44,8 +45,8 @@ SELECT (SELECT count(*) FROM page), (SELECT max(seq) FROM shown),
 """
 
 
-def _pull(conn: psycopg.Connection, caller: Caller, after: int, limit: int, skip_device: str | None,
-          with_summary: bool) -> bytes:
+def _pull(conn: psycopg.Connection, memo: CountsMemo, caller: Caller, after: int, limit: int,
+          skip_device: str | None, with_summary: bool) -> bytes:
     scope = changelog.scope_of(conn, caller.user_id, caller.role)
     params = changelog.page_params(scope, after=after, n=limit + 1)
     # Binary results: the rendered page arrives as UTF-8 bytes and goes out as they are.
@@ -56,7 +57,7 @@ def _pull(conn: psycopg.Connection, caller: Caller, after: int, limit: int, skip
     body = b'{"changes":[' + bytes(changes or b"") + b'],"next_cursor":%d,"has_more":%s' % (
         next_cursor, b"true" if more else b"false")
     if with_summary and not more:
-        body += b',"summary":' + json.dumps(_summary(conn, caller, scope)).encode()
+        body += b',"summary":' + json.dumps(_summary(conn, memo, caller, scope)).encode()
     return body + b"}"
 
 
@@ -67,7 +68,7 @@ def pull(db: Database, identify: Identify, *, after: int, limit: int, skip_devic
     statement (rows.change_json_select). `with_summary`: the last page (has_more false) also
     carries what /sync/summary would answer, from the same snapshot, so a device checks its
     round without another request."""
-    return db.run(lambda conn: _pull(conn, identify(conn), after, limit, skip_device, with_summary),
+    return db.run(lambda conn: _pull(conn, _memo(db), identify(conn), after, limit, skip_device, with_summary),
                   read_only=True)
 
 
@@ -135,21 +136,30 @@ class CountsMemo:
                 self._entries.popitem(last=False)
 
 
-_MEMO = CountsMemo()
+_MEMOS: WeakKeyDictionary[Database, CountsMemo] = WeakKeyDictionary()  # one per database, not per process
+_MEMOS_LOCK = threading.Lock()
 
 
-def _summary(conn: psycopg.Connection, caller: Caller, scope: changelog.Scope) -> dict[str, Any]:
+def _memo(db: Database) -> CountsMemo:
+    with _MEMOS_LOCK:
+        memo = _MEMOS.get(db)
+        if memo is None:
+            memo = _MEMOS[db] = CountsMemo()
+        return memo
+
+
+def _summary(conn: psycopg.Connection, memo: CountsMemo, caller: Caller, scope: changelog.Scope) -> dict[str, Any]:
     """Counts of what the caller can pull and the latest seq, read in the caller's snapshot."""
     params = {"owners": list(scope.owners), "classes": list(scope.class_ids), "user": caller.user_id}
     newest, latest = conn.execute(_NEWEST_VISIBLE, params).fetchone()  # type: ignore[misc]
     key = (caller.user_id, caller.role, scope.owners, scope.class_ids)
-    counts = _MEMO.get(key, newest)
+    counts = memo.get(key, newest)
     if counts is None:
         parts = [_count_sql(name, spec, caller.role) for name, spec in SPECS.items()]
         row = conn.execute(f"SELECT {', '.join(parts)}", params).fetchone()
         assert row is not None
         counts = {name: int(n) for name, n in zip(SPECS, row)}
-        _MEMO.put(key, newest, counts)
+        memo.put(key, newest, counts)
     return {"counts": counts, "cursor": int(latest)}
 
 
@@ -157,5 +167,5 @@ def summary(db: Database, identify: Identify) -> dict[str, Any]:
     """Live (not deleted) rows per synced table that the caller can pull, and the latest seq."""
     def work(conn: psycopg.Connection) -> dict[str, Any]:
         caller = identify(conn)
-        return _summary(conn, caller, changelog.scope_of(conn, caller.user_id, caller.role))
+        return _summary(conn, _memo(db), caller, changelog.scope_of(conn, caller.user_id, caller.role))
     return db.run(work, read_only=True)

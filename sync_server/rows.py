@@ -59,13 +59,13 @@ def _records(spec: TableSpec, states: list[RowState]) -> str:
     stamps are most of a row's JSON, which PostgreSQL would otherwise parse row by row.
     """
     rows = []
-    every_field = len(spec.fields)
+    every_field = set(spec.fields)
     for s in states:
         record = dict(s.values)  # every content field (new rows were completed by the caller)
         for name in spec.converted:
             record[name] = to_db(spec.columns[name], record.get(name))
         hlc = s.hlc
-        uniform = len(s.stamps) == every_field and all(stamp == hlc for stamp in s.stamps.values())
+        uniform = s.stamps.keys() == every_field and all(stamp == hlc for stamp in s.stamps.values())
         record["id"], record["hlc"], record["field_stamps"] = s.row_id, hlc, None if uniform else s.stamps
         rows.append(record)
     return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))

@@ -316,6 +316,10 @@ class ClassesPage(QWidget):
 
     def _changed(self, changed: dict[str, Any]) -> None:
         self._busy(False)
+        if changed["deleted"]:  # gone at once, even if the refresh below cannot reach the server
+            self.classes = [c for c in self.classes if c["class_id"] != changed["class_id"]]
+            self.class_box.removeItem(self.class_box.findData(changed["class_id"]))
+        self._show_class()
         self._done = (self.tr("Deleted %1.").replace("%1", changed["name"]) if changed["deleted"]
                       else self.tr("Renamed to %1.").replace("%1", changed["name"]))
         self.status.setText(self._done)

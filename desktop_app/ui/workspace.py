@@ -96,12 +96,13 @@ class Workspace(QWidget):
     def reload_visible(self) -> None:
         """Another laptop or the teacher changed data (a sync pulled it): show it now.
 
-        Only screens that merely show data reload; Practice keeps the question being answered
-        and Settings keeps a half-edited profile (both read afresh when next shown). The
+        Only screens that merely show local data reload; Practice keeps the question being
+        answered and Settings keeps a half-edited profile (both read afresh when next shown).
+        Classes is not among them: it shows the server's numbers, fetched on its own. The
         hidden screens reload when they are shown, as always.
         """
         page = self.pages.currentWidget()
-        if page in (self.home, self.plan, self.syllabus, self.classes):
+        if page in (self.home, self.plan, self.syllabus):
             page.refresh()
 
     def _practise_from_home(self, concept_id: str | None) -> None:

@@ -10,7 +10,7 @@ from sync_server.schemas import (LoginRequest, LoginResponse, RegisterRequest, R
 router = APIRouter(prefix="/auth", tags=["auth"], dependencies=VERSIONED)
 
 
-@router.post("/register", status_code=201, response_model=RegisterResponse, responses=errors(403, 409))
+@router.post("/register", status_code=201, response_model=RegisterResponse, responses=errors(403, 409, 429))
 def register(body: RegisterRequest, request: Request) -> RegisterResponse:
     created = request.app.state.accounts.register(username=body.username, password=body.password,
                                                   role=body.role, user_id=body.user_id,

@@ -1,6 +1,7 @@
 """The sync round against the in-memory fake server: the queue, the pull, the check."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,28 @@ def test_pages_holding_only_our_own_answers_do_not_end_the_pull(
     second.sync()
     result = alice.sync()
     assert result.pulled == 3 and len(alice.snapshot()["attempts"]) == 8
+
+
+class OlderServer(FakeTransport):
+    """A server from before `with_summary`: its pages never carry the counts."""
+
+    def pull(self, token: str, *, after: Any, limit: int, **options: Any) -> Any:
+        page = super().pull(token, after=after, limit=limit, **options)
+        return dataclasses.replace(page, summary=None)
+
+
+def test_against_an_older_server_the_round_still_checks_its_counts(
+        server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
+    laptop = make_laptop(OlderServer(server))
+    seed_syllabus(server, laptop)
+    sign_up(laptop)
+    laptop.answer(3)
+    laptop.sync()
+    with laptop.db.transaction() as s:  # a row lost locally: only the count check can notice
+        s.execute(delete(QuestionAttempt).where(QuestionAttempt.id.in_(select(QuestionAttempt.id).limit(1))))
+    laptop.transport.calls.clear()
+    result = laptop.sync()
+    assert "summary" in laptop.transport.calls and result.repaired and result.mismatches == {}
 
 
 def test_a_reply_lost_after_the_server_committed_duplicates_nothing(alice: Laptop, server: FakeServer) -> None:

@@ -79,9 +79,10 @@ def server_db_url(pg_server_url: str) -> Iterator[str]:
 def start_server(db_url: str, *, workers: int = 2, extra: list[str] | None = None) -> Server:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADAPTIVE_LEARNING_SERVER_")}
+    env["ADAPTIVE_LEARNING_SERVER_TEACHER_CODE"] = TEACHER_CODE
     process = subprocess.Popen(
         [sys.executable, "-m", "sync_server", "--db-url", db_url, "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning", "--teacher-code", TEACHER_CODE, *(extra or [])], cwd=ROOT, env=env)
+         "--log-level", "warning", *(extra or [])], cwd=ROOT, env=env)
     server = Server(url=f"http://127.0.0.1:{port}", db_url=db_url, process=process)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -12,7 +12,8 @@ import requests
 from desktop_app.db.ids import new_id
 from sync_server.auth import Accounts, token_digest
 from sync_server.db import Database
-from sync_server.errors import Forbidden
+from sync_server.config import LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS, ServerConfig
+from sync_server.errors import Forbidden, Throttled
 from tests.sync_server.conftest import HEADERS, PASSWORD, TEACHER_CODE, Server, User
 
 
@@ -74,14 +75,29 @@ def test_only_the_teacher_code_makes_a_teacher(server: Server) -> None:
     assert r.status_code == 201 and r.json()["role"] == "student"
 
 
-def test_a_server_without_a_teacher_code_makes_no_teachers(server: Server) -> None:
-    accounts = Accounts(Database(server.db_url, pool_size=1), token_ttl_days=1)  # started without the setting
-    try:
+def test_a_server_without_a_teacher_code_makes_no_teachers(db: Database) -> None:
+    accounts = Accounts(db, token_ttl_days=1)  # started without the setting
+    with pytest.raises(Forbidden):
+        accounts.register(username=_name(), password=PASSWORD, role="teacher", user_id=None, teacher_code="")
+    assert accounts.register(username=_name(), password=PASSWORD, role="student", user_id=None)["role"] == "student"
+
+
+def test_wrong_teacher_codes_are_throttled_like_failed_logins(db: Database) -> None:
+    accounts = Accounts(db, token_ttl_days=1, teacher_code=TEACHER_CODE)
+    for guess in range(LOGIN_MAX_FAILURES):
         with pytest.raises(Forbidden):
-            accounts.register(username=_name(), password=PASSWORD, role="teacher", user_id=None, teacher_code="")
-        assert accounts.register(username=_name(), password=PASSWORD, role="student", user_id=None)["role"] == "student"
-    finally:
-        accounts.db.dispose()
+            accounts.register(username=_name(), password=PASSWORD, role="teacher", user_id=None,
+                              teacher_code=f"guess-{guess:08d}")
+    with pytest.raises(Throttled) as throttled:  # even the right code waits out the window now
+        accounts.register(username=_name(), password=PASSWORD, role="teacher", user_id=None, teacher_code=TEACHER_CODE)
+    assert 0 < throttled.value.extra["retry_after"] <= LOGIN_WINDOW_SECONDS
+    # Students are not held up by it.
+    assert accounts.register(username=_name(), password=PASSWORD, role="student", user_id=None)["role"] == "student"
+
+
+def test_a_short_teacher_code_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="TEACHER_CODE"):
+        ServerConfig.from_env({}, db_url="postgresql://x@h/db", teacher_code="1234")
 
 
 def test_registration_is_validated(server: Server) -> None:
