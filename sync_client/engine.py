@@ -83,6 +83,7 @@ class Synchronizer:
         self._now = now or (lambda: datetime.now(timezone.utc))
         self._recompute = recompute
         self._push_max_ops = config.push_max_ops
+        self.result = RoundResult()  # of the running or last round, also when it raised
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> RoundResult:
         """One full round. Returns what happened; raises as the module docstring says.
@@ -90,7 +91,8 @@ class Synchronizer:
         push -> pull (its last page carries the server's counts, taken in the same snapshot:
         a no-op round is one request) -> compare counts with them.
         """
-        result = RoundResult()
+        # Kept on the instance: a round that fails half-way has still committed what it pulled.
+        result = self.result = RoundResult()
         token = self._require_token()
         self._recompute_stale()
         try:

@@ -143,9 +143,8 @@ class SyncWorker(QObject):
         if self._debounce is not None:
             self._debounce.stop()
         self._emit(st.SYNCING)
+        synchronizer = Synchronizer(self._db, self._transport_for(url), token=self._tokens.get, config=self._config)
         try:
-            synchronizer = Synchronizer(self._db, self._transport_for(url), token=self._tokens.get,
-                                        config=self._config)
             result = synchronizer.run(should_stop=self._stop.is_set)
         except AuthRequired as exc:
             log.info("sync: sign-in needed (%s)", exc.code)
@@ -170,12 +169,13 @@ class SyncWorker(QObject):
             self._emit(st.ERROR, message=str(exc) or type(exc).__name__, retry_in=delay)
         else:
             self._backoff.reset()
-            if result.pulled or result.repaired:
-                self.data_changed.emit()
             pending = result.pending
             if pending and not result.stopped:
                 self._debounce.start()  # changes made during the round
             self._emit(st.WAITING if pending else st.SYNCED, pending=pending)
+        finally:
+            if synchronizer.result.pulled or synchronizer.result.repaired:  # committed, even if the round failed
+                self.data_changed.emit()
 
     # --- helpers --------------------------------------------------------------------------------
     def _signing(self, act: Callable[[Transport], account.SignedIn], server_url: str) -> None:

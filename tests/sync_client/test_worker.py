@@ -96,6 +96,28 @@ def test_tells_the_screens_only_when_a_round_brought_something(
     assert len(alice.snapshot()["attempts"]) == 5
 
 
+def test_a_round_that_fails_half_way_still_shows_what_it_brought(
+        alice: Laptop, server: FakeServer, service: Any, make_laptop: Callable[..., Laptop], qtbot: Any) -> None:
+    alice.sync()
+    second = make_laptop(FakeTransport(server), "second")
+    sign_in(second)
+    second.answer(5)
+    second.sync()
+    pulls: list[str] = []
+
+    def drop_after_the_first_page(name: str) -> None:
+        if name == "pull":
+            pulls.append(name)
+            alice.transport.down = len(pulls) >= 2  # the connection goes with the second page
+
+    alice.transport.on_call = drop_after_the_first_page
+    svc = service(config=SyncConfig(pull_page=2), backoff=Backoff(base=600, cap=600))
+    with qtbot.waitSignal(svc.data_changed, timeout=5000):
+        svc.start()
+    wait_kind(qtbot, svc, st.OFFLINE)
+    assert len(alice.snapshot()["attempts"]) == 2  # the first page was kept, and the screen told
+
+
 def test_offline_backs_off_then_drains_when_the_server_returns(
         alice: Laptop, server: FakeServer, service: Any, qtbot: Any) -> None:
     alice.transport.down = True
