@@ -119,8 +119,7 @@ def _add_attempts(db: object, student_id: str, n: int, start: datetime) -> None:
         for i in range(n):
             s.add(QuestionAttempt(student_id=student_id, question_id=questions[i % len(questions)],
                                   answer="x", is_correct=i % 3 != 0, time_taken_seconds=20.0 + i % 40,
-                                  confidence=1 + i % 5, timestamp=start + timedelta(seconds=30 * i),
-                                  device_id=db.device_id))  # type: ignore[attr-defined]
+                                  confidence=1 + i % 5, timestamp=start + timedelta(seconds=30 * i)))
 
 
 def _recompute_all(db: object, student_id: str) -> None:

@@ -27,12 +27,12 @@ import psycopg
 from sync_server import changelog, rows
 from sync_server.auth import Caller
 from sync_server.db import Database
-from sync_server.push import Identify
+from sync_server.push import ATTEMPTS, Identify
 from sync_server.tables import CLASS, OWNED, SPECS, SYLLABUS
 
 
 # Attempts the asking device recorded itself (see the module docstring).
-_SKIP = {"question_attempts": "(%(skip_device)s::text IS NULL OR t.device_id IS DISTINCT FROM %(skip_device)s::text)"}
+_SKIP = {ATTEMPTS: "(%(skip_device)s::text IS NULL OR t.device_id IS DISTINCT FROM %(skip_device)s::text)"}
 
 _PULL = f"""
 WITH page AS ({changelog.VISIBLE_PAGE}),
@@ -75,7 +75,7 @@ def pull(db: Database, identify: Identify, *, after: int, limit: int, skip_devic
 # Attempts are append-only (push refuses to update or tombstone them), so their count needs
 # no tombstone filter: PostgreSQL counts them from the (student_id, timestamp) index alone.
 # The client counts them the same way (sync_client/counts.py APPEND_ONLY).
-_APPEND_ONLY = frozenset({"question_attempts"})
+_APPEND_ONLY = frozenset({ATTEMPTS})
 
 
 def _count_sql(name: str, spec: Any, role: str) -> str:

@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -54,6 +55,17 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def live(pg_url: str) -> Iterator[Any]:
+    """The real sync server on a fresh PostgreSQL database, on a free loopback port."""
+    from tests.sync_client.live import LiveServer
+    server = LiveServer(pg_url).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from desktop_app.db.base import SyncedMixin
 from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.ids import new_id
-from desktop_app.db.models import SYNCED_MODELS
+from desktop_app.db.models import SYNCED_MODELS, QuestionAttempt
 from desktop_app.db.models.sync import SyncOperation, SyncState
 from desktop_app.db.serialize import content_fields, row_to_wire
 
@@ -95,6 +95,8 @@ def _stamp_and_enqueue(session: Session, _ctx: Any, _instances: Any) -> None:
     quiet = bool(session.info.get(_QUIET_KEY))
     for row in list(session.new):
         if isinstance(row, SyncedMixin):
+            if isinstance(row, QuestionAttempt) and row.device_id is None:
+                row.device_id = clock.device  # the laptop that recorded it (pull's skip_device relies on it)
             _stamp(session, row, content_fields(type(row)), "insert", clock, quiet)
     for row in list(session.dirty):
         if isinstance(row, SyncedMixin) and session.is_modified(row, include_collections=False):

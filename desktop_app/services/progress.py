@@ -92,8 +92,7 @@ def record_attempt(session: Session, *, student_id: str, question_id: str, answe
     """
     c = learner.content(session)
     attempt = QuestionAttempt(id=new_id(), student_id=student_id, question_id=question_id, answer=answer, is_correct=is_correct,
-                              time_taken_seconds=max(0.0, float(time_taken_seconds)), confidence=confidence,
-                              timestamp=now, device_id=session.info["clock"].device if "clock" in session.info else None)
+                              time_taken_seconds=max(0.0, float(time_taken_seconds)), confidence=confidence, timestamp=now)
     session.add(attempt)
     concept_id = c.concept_of_question[question_id]
     with learner.LOCK:

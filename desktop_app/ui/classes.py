@@ -16,7 +16,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListWidget, QMessageBox, QProgressBar,
-    QVBoxLayout, QWidget,
+    QWidget,
 )
 
 from desktop_app.services import class_mastery
@@ -25,7 +25,7 @@ from desktop_app.ui.context import AppContext
 from desktop_app.ui.heatmap import Heatmap
 from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.theme import heading
-from desktop_app.ui.widgets import Card, button, scrolling
+from desktop_app.ui.widgets import Card, button, scrolling_page
 
 
 class ClassesPage(QWidget):
@@ -113,16 +113,11 @@ class ClassesPage(QWidget):
         chosen.body.addLayout(sort_row)
         chosen.body.addWidget(self.heatmap)
 
-        content = QWidget()
-        column = QVBoxLayout(content)
-        column.setContentsMargins(18, 14, 18, 14)
+        column = scrolling_page(self)
         column.addWidget(heading(self.tr("Classes")))
         column.addWidget(create)
         column.addWidget(chosen)
         column.addStretch(1)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scrolling(content))
         self._show_class()
 
     # --- loading ----------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QSizePolicy, QVBoxLayout,
+    QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar, QSizePolicy,
     QWidget,
 )
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from desktop_app.ui.charts import Bar, MasteryChart
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.plan import item_text
 from desktop_app.ui.theme import ScaledLabel, heading
-from desktop_app.ui.widgets import Card, button, scrolling
+from desktop_app.ui.widgets import Card, button, scrolling_page
 
 
 @dataclass(frozen=True)
@@ -116,15 +116,10 @@ class HomePage(QWidget):
         grid.addWidget(self.weak_card, 1, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
-        content = QWidget()
-        column = QVBoxLayout(content)
-        column.setContentsMargins(18, 14, 18, 14)
+        column = scrolling_page(self)
         column.addLayout(top)
         column.addLayout(grid)
         column.addStretch(1)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scrolling(content))
         QWidget.setTabOrder(self.practise_now, self.set_exam)
         QWidget.setTabOrder(self.set_exam, self.open_plan_button)
         QWidget.setTabOrder(self.open_plan_button, self.weakest)

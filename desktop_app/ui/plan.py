@@ -11,7 +11,7 @@ from desktop_app.services import planning
 from desktop_app.services.planning import PlanInputError, PlanItemView, PlanView
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.theme import heading
-from desktop_app.ui.widgets import Notice, button
+from desktop_app.ui.widgets import PAGE_MARGINS, Notice, button
 
 _KEY = Qt.ItemDataRole.UserRole + 1
 
@@ -63,7 +63,7 @@ class PlanPage(QWidget):
         actions.addWidget(self.settings_button)
         actions.addWidget(self.replan_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 14, 18, 14)
+        layout.setContentsMargins(*PAGE_MARGINS)
         layout.addWidget(title)
         layout.addLayout(actions)
         layout.addWidget(self.statement)

@@ -18,7 +18,7 @@ from desktop_app.services.practice import Feedback, NextQuestion
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.icons import icon
 from desktop_app.ui.theme import ScaledLabel, heading
-from desktop_app.ui.widgets import Card, FieldError, Notice, button, scrolling
+from desktop_app.ui.widgets import Card, FieldError, Notice, button, scrolling_page
 
 LETTERS = "ABCDEFGHI"
 
@@ -141,17 +141,12 @@ class PracticePage(QWidget):
         self.empty = Notice(self.tr("There are no questions to practise yet. Import a question bank in Syllabus."))
         self.empty.hide()
 
-        content = QWidget()
-        column = QVBoxLayout(content)
-        column.setContentsMargins(18, 14, 18, 14)
+        column = scrolling_page(self)
         column.addLayout(header)
         column.addWidget(self.empty)
         column.addWidget(self.card)
         column.addWidget(self.result)
         column.addStretch(1)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scrolling(content))
 
         self._elapsed = QElapsedTimer()
         self._tick = QTimer(self)

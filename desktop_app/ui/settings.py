@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget,
 )
 
 from desktop_app.services import accounts, membership
@@ -15,7 +15,7 @@ from desktop_app.ui.preferences import FONT_SCALES
 from desktop_app.ui.profile_form import ProfileForm
 from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.theme import heading
-from desktop_app.ui.widgets import Card, FieldError, button, scrolling, with_error
+from desktop_app.ui.widgets import Card, FieldError, button, scrolling_page, with_error
 
 
 class SettingsPage(QWidget):
@@ -117,10 +117,7 @@ class SettingsPage(QWidget):
 
         self.class_card = self._class_card() if account.role == "student" else None
 
-        content = QWidget()
-        content.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 64)  # readable line length
-        column = QVBoxLayout(content)
-        column.setContentsMargins(18, 14, 18, 14)
+        column = scrolling_page(self, max_width=self.fontMetrics().horizontalAdvance("M") * 64)  # readable lines
         column.addWidget(heading(self.tr("Settings")))
         column.addWidget(appearance)
         column.addWidget(exam)
@@ -129,9 +126,6 @@ class SettingsPage(QWidget):
         if self.class_card is not None:
             column.addWidget(self.class_card)
         column.addStretch(1)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scrolling(content))
 
     def _class_card(self) -> Card:
         """A student joins their teacher's class with its code (needs the sync sign-in)."""

@@ -14,7 +14,7 @@ from desktop_app.ui.charts import cividis
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.icons import icon
 from desktop_app.ui.theme import heading
-from desktop_app.ui.widgets import button
+from desktop_app.ui.widgets import PAGE_MARGINS, button
 
 KIND = Qt.ItemDataRole.UserRole + 1  # "topic" | "concept"
 ID = Qt.ItemDataRole.UserRole + 2
@@ -104,7 +104,7 @@ class SyllabusPage(QWidget):
         bottom.addWidget(self.detail, 1)
         bottom.addWidget(self.practise_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 14, 18, 14)
+        layout.setContentsMargins(*PAGE_MARGINS)
         layout.addLayout(top)
         layout.addWidget(self.hint)
         layout.addWidget(self.importer, 1)

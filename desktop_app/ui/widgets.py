@@ -107,6 +107,23 @@ def scrolling(content: QWidget) -> QScrollArea:
     return area
 
 
+PAGE_MARGINS = (18, 14, 18, 14)  # around every screen's content
+
+
+def scrolling_page(page: QWidget, *, max_width: int | None = None) -> QVBoxLayout:
+    """Give `page` the layout of a screen: a column with the page margins inside a scroll
+    area (see `scrolling`). Returns the column; the caller fills it and ends it with a stretch."""
+    content = QWidget()
+    if max_width is not None:
+        content.setMaximumWidth(max_width)
+    column = QVBoxLayout(content)
+    column.setContentsMargins(*PAGE_MARGINS)
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scrolling(content))
+    return column
+
+
 def centre_in(page: QWidget, box: QWidget) -> None:
     """Lay `box` out in the middle of `page`, a little above centre (sign-in style pages)."""
     outer = QHBoxLayout(page)

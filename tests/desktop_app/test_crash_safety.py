@@ -21,7 +21,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -168,17 +167,6 @@ def test_killing_the_app_while_it_records_answers_loses_nothing_committed(tmp_pa
         counts = assert_consistent(data)
         assert counts["attempts"] >= previous + 15  # what was seen committed is still there
         previous = counts["attempts"]
-
-
-@pytest.fixture
-def live(pg_url: str) -> Iterator[Any]:
-    from tests.sync_client.live import LiveServer
-
-    server = LiveServer(pg_url).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _server_attempts(home: Path, school: Path, logs: Path) -> tuple[int, int]:

@@ -238,17 +238,6 @@ def sign_in(laptop: Laptop, username: str = "alice", *, server_url: str = "fake:
 
 
 @pytest.fixture
-def live(pg_url: str) -> Iterator[Any]:
-    """The real sync server on a fresh PostgreSQL database, on a free loopback port."""
-    from tests.sync_client.live import LiveServer
-    server = LiveServer(pg_url).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def server() -> FakeServer:
     """An in-memory sync server (sync_client.fake) for fast client tests."""
     return FakeServer()

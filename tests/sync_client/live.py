@@ -9,12 +9,15 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Any
 
 import requests
 import uvicorn
 
 from sync_server.__main__ import prepare
 from sync_server.app import create_app
+from sync_client.errors import ServerUnreachable
+from sync_client.transport import HttpTransport, PushResult
 from sync_server.config import ServerConfig
 from tests.sync_server.conftest import TEACHER_CODE
 
@@ -54,3 +57,23 @@ class LiveServer:
             self._server.should_exit = True
             self._thread.join(timeout=30)
             self._server = self._thread = None
+
+
+class FaultyHttp(HttpTransport):
+    """Real HTTP with the faults the tests inject: `lose_push_replies` pushes reach the server,
+    then the connection 'drops' before the reply; while `down`, nothing gets through."""
+
+    lose_push_replies = 0
+    down = False
+
+    def _call(self, *args: Any, **kwargs: Any) -> Any:
+        if self.down:
+            raise ServerUnreachable("cannot reach the server: ConnectionError")
+        return super()._call(*args, **kwargs)
+
+    def push(self, token: str, *, device_id: str, ops: list[dict[str, Any]]) -> PushResult:
+        result = super().push(token, device_id=device_id, ops=ops)
+        if self.lose_push_replies:
+            self.lose_push_replies -= 1
+            raise ServerUnreachable("connection reset after the request was sent")
+        return result

@@ -12,38 +12,24 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select
 
 from desktop_app.db.models import QuestionAttempt, StudentProfile
 from sync_client.errors import ServerUnreachable
-from sync_client.transport import HttpTransport, PushResult
 from tests.sync_client.conftest import Laptop, sign_in, sign_up
-from tests.sync_client.live import LiveServer
+from tests.sync_client.live import FaultyHttp, LiveServer
 
 pytestmark = pytest.mark.postgres
 DAY_MS = 24 * 3600 * 1000
 
 
-class LossyTransport(HttpTransport):
-    """Real HTTP; `lose_push_replies` pushes reach the server, then the connection 'drops'."""
-
-    lose_push_replies = 0
-
-    def push(self, token: str, *, device_id: str, ops: list[dict[str, Any]]) -> PushResult:
-        result = super().push(token, device_id=device_id, ops=ops)
-        if self.lose_push_replies:
-            self.lose_push_replies -= 1
-            raise ServerUnreachable("connection reset after the request was sent")
-        return result
-
 
 @pytest.fixture
 def laptop(live: LiveServer, make_laptop: Callable[..., Laptop]) -> Callable[..., Laptop]:
     def make(name: str | None = None) -> Laptop:
-        return make_laptop(LossyTransport(live.url, retries=0), name)
+        return make_laptop(FaultyHttp(live.url, retries=0), name)
     return make
 
 

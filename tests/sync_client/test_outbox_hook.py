@@ -118,3 +118,13 @@ def test_rows_written_while_applying_remote_changes_are_not_queued(local_db: Loc
     with local_db.transaction() as s:
         assert s.scalars(select(SyncOperation)).all() == []
         assert s.get(Topic, "t-remote").field_stamps == {"name": "000000000000001:000000:server"}
+
+
+def test_an_attempt_records_the_laptop_it_was_made_on(local_db: LocalDatabase) -> None:
+    with local_db.transaction() as s:
+        attempt = QuestionAttempt(student_id=_user(s).id, question_id=_question(s).id, answer="1", is_correct=True)
+        s.add(attempt)
+        s.flush()
+        row_id = attempt.id
+    (op,) = _ops(local_db, "question_attempts", row_id)
+    assert op.payload["device_id"] == local_db.device_id  # pull's skip_device relies on it

@@ -19,8 +19,8 @@ from hypothesis import strategies as S
 from sync_client.errors import ServerUnreachable
 from sync_client.fake import FakeServer, FakeTransport
 from sync_client.state import TokenStore
-from sync_client.transport import HttpTransport, PushResult
 from tests.sync_client.conftest import Laptop, fresh_database, seed_syllabus, sign_in, sign_up
+from tests.sync_client.live import FaultyHttp
 
 VALUES = {"target_exam": ["GCSE Maths", "GCSE Maths (Higher)", "IGCSE"], "grade": ["Year 10", "Year 11", ""],
           "hours_per_day": [1.0, 2.5, 4.0]}
@@ -34,24 +34,6 @@ ACTIONS = S.one_of(
 )
 STEPS = S.lists(S.tuples(S.integers(0, 2), ACTIONS), min_size=1, max_size=14)
 
-
-class FaultyHttp(HttpTransport):
-    """Real HTTP with the two faults the scenario injects."""
-
-    lose_push_replies = 0
-    down = False
-
-    def _call(self, *args: Any, **kwargs: Any) -> Any:
-        if self.down:
-            raise ServerUnreachable("cannot reach the server: ConnectionError")
-        return super()._call(*args, **kwargs)
-
-    def push(self, token: str, *, device_id: str, ops: list[dict[str, Any]]) -> PushResult:
-        result = super().push(token, device_id=device_id, ops=ops)
-        if self.lose_push_replies:
-            self.lose_push_replies -= 1
-            raise ServerUnreachable("connection reset after the request was sent")
-        return result
 
 
 def scenario(steps: list[tuple[int, tuple[str, int, int]]], make_transport: Callable[[], Any],

@@ -34,22 +34,24 @@ def answers(model: MasteryModel, pattern: str, *, concept: str = "c1", start: da
     return state
 
 
-def test_more_correct_answers_give_higher_mastery(model: MasteryModel) -> None:
+def _scores(model: MasteryModel, *, correct: bool, n: int) -> list[float]:
+    """Mastery of c1 before and after each of `n` answers, all right or all wrong."""
     state = model.new_state()
     scores = [model.mastery(state, "c1")]
-    for _ in range(30):
-        model.update(state, Response("c1", "q", True))
+    for _ in range(n):
+        model.update(state, Response("c1", "q", correct))
         scores.append(model.mastery(state, "c1"))
+    return scores
+
+
+def test_more_correct_answers_give_higher_mastery(model: MasteryModel) -> None:
+    scores = _scores(model, correct=True, n=30)
     assert all(b > a for a, b in zip(scores, scores[1:]))
     assert scores[-1] > 90.0
 
 
 def test_wrong_answers_lower_mastery_and_right_beats_wrong(model: MasteryModel) -> None:
-    state = model.new_state()
-    scores = [model.mastery(state, "c1")]
-    for _ in range(20):
-        model.update(state, Response("c1", "q", False))
-        scores.append(model.mastery(state, "c1"))
+    scores = _scores(model, correct=False, n=20)
     assert all(b <= a for a, b in zip(scores, scores[1:]))
     assert model.mastery(answers(model, "1110"), "c1") > model.mastery(answers(model, "1100"), "c1")
 

@@ -19,6 +19,7 @@ from desktop_app.engine.input_errors import (
 from desktop_app.engine.planner import make_plan, topic_mastery
 from desktop_app.engine.study_plan import StudyPlan
 from desktop_app.engine.syllabus import ConceptInfo, Syllabus, TopicInfo
+from tests.desktop_app.engine.strategies import topic_dag
 from desktop_app.engine.synthetic import generate_syllabus
 
 TODAY = date(2025, 3, 3)  # a Monday
@@ -235,19 +236,7 @@ def test_large_syllabus_plans() -> None:
 
 @st.composite
 def planning_inputs(draw: st.DrawFn) -> dict:
-    n_topics = draw(st.integers(1, 8))
-    topics = []
-    for i in range(n_topics):
-        prerequisites = draw(st.sets(st.integers(0, i - 1), max_size=3)) if i else set()
-        topics.append(
-            TopicInfo(
-                f"t{i}",
-                f"Topic {i}",
-                exam_weightage=draw(st.integers(0, 40)),
-                estimated_hours=draw(st.sampled_from([0, 0.5, 1, 2, 5, 12])),
-                prerequisites=tuple(f"t{p}" for p in sorted(prerequisites)),
-            )
-        )
+    topics = topic_dag(draw, 8, estimated_hours=st.sampled_from([0, 0.5, 1, 2, 5, 12]))
     hours = draw(
         st.one_of(
             st.floats(1, 10).map(lambda h: round(h, 2)),

@@ -13,6 +13,7 @@ from desktop_app.engine.graph import CycleError
 from desktop_app.engine.input_errors import EmptySyllabusError, SyllabusError, UnknownConceptError
 from desktop_app.engine.policy import Choice, Policy, PolicyConfig
 from desktop_app.engine.syllabus import ConceptInfo, QuestionInfo, Syllabus, TopicInfo
+from tests.desktop_app.engine.strategies import topic_dag
 from desktop_app.engine.synthetic import generate_learner, generate_syllabus
 
 NOW = datetime(2025, 3, 1, 9, 30)
@@ -234,18 +235,9 @@ def test_large_synthetic_syllabus_decides() -> None:
 @st.composite
 def situations(draw: st.DrawFn) -> tuple[Syllabus, FakeLearner, list[str]]:
     """A small syllabus (DAG, some topics/concepts without questions), a learner, a history."""
-    n_topics = draw(st.integers(1, 6))
-    topics, concepts, questions = [], [], []
-    for i in range(n_topics):
-        prerequisites = draw(st.sets(st.integers(0, i - 1), max_size=3)) if i else set()
-        topics.append(
-            TopicInfo(
-                f"t{i}",
-                f"Topic {i}",
-                exam_weightage=draw(st.integers(0, 40)),
-                prerequisites=tuple(f"t{p}" for p in sorted(prerequisites)),
-            )
-        )
+    topics = topic_dag(draw, 6)
+    concepts, questions = [], []
+    for i in range(len(topics)):
         for j in range(draw(st.integers(0, 3))):
             concept_id = f"t{i}c{j}"
             concepts.append(ConceptInfo(concept_id, f"t{i}", f"Concept {i}.{j}"))

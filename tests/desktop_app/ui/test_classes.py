@@ -25,7 +25,7 @@ from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.workspace import CLASSES, Workspace
 from sync_client.classes import ClassesClient
 from sync_client.transport import HttpTransport
-from tests.sync_client.conftest import PASSWORD, Laptop, live, make_laptop, signed_up  # noqa: F401 - shared fixtures
+from tests.sync_client.conftest import PASSWORD, Laptop, make_laptop, signed_up  # noqa: F401 - shared fixture
 
 
 def _context(laptop: Laptop, tmp_path: Path, sync: Any = None) -> AppContext:
