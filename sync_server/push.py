@@ -16,7 +16,9 @@ Guarantees (docs/sync-protocol.md states them for clients):
 - question_attempts are append-only: update/delete ops are rejected, and re-inserting an
   existing attempt is accepted only with identical content (a no-op). Being immutable,
   attempts need no row locks: they are inserted with ON CONFLICT DO NOTHING and the few
-  that existed are compared afterwards, still inside the transaction.
+  that existed are compared afterwards, still inside the transaction. A batch of nothing
+  but complete new attempts (the bulk of all traffic) is written by push_attempts.py in
+  one pass, with the same checks and the same stored rows.
 - Authorisation per op: syllabus tables and classes need a teacher (or admin); a class
   row's teacher_id, and the owner column of a student's row (student_id / user_id), must
   be the caller, and a stored row owned by someone else is never written. A reference to a
@@ -26,7 +28,6 @@ Guarantees (docs/sync-protocol.md states them for clients):
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -38,16 +39,13 @@ from sync_server import changelog, rows
 from sync_server.auth import Caller
 from sync_server.db import Database, Retry, id_list
 from sync_server.errors import OpsRejected
-from sync_server.merge import RowState, merge
-from sync_server.push_checks import Batch
+from sync_server import push_attempts
+from sync_server.merge import merge
+from sync_server.push_attempts import ATTEMPTS
+from sync_server.push_checks import Batch, stamp_ok
 from sync_server.tables import CLASS, SPECS, SYLLABUS, TableSpec, parse_fields
 
 log = logging.getLogger(__name__)
-# The shape hlc.Stamp.decode accepts (wall ms: 15 digits, counter: 6, device), as one regex:
-# this runs for every op. tests/sync_server/test_push_logic.py holds the two in agreement.
-STAMP_PATTERN = r"[0-9]{15}:[0-9]{6}:.+"
-_STAMP = re.compile(STAMP_PATTERN, re.DOTALL)
-ATTEMPTS = "question_attempts"
 # Tables in foreign-key order (a batch may create a topic and its concepts): locks and writes.
 TABLE_ORDER = ["classes", "student_profiles", "topics", "topic_prerequisites", "concepts", "questions",
                "question_attempts", "study_plans"]
@@ -84,7 +82,7 @@ def parse(batch: Batch, op: Op) -> Parsed | None:
     spec = SPECS.get(op.table)
     if spec is None:
         return batch.reject(op.op_id, "unknown_table", f"{op.table!r} is not a synced table")
-    if not _STAMP.fullmatch(op.hlc):
+    if not stamp_ok(op.hlc):
         return batch.reject(op.op_id, "bad_stamp", f"{op.hlc!r} is not a clock stamp")
     try:
         values = parse_fields(spec, op.payload)
@@ -112,22 +110,6 @@ def _claim(conn: psycopg.Connection, user_id: str, op_ids: list[str]) -> set[str
     return set(wanted) if row is None or row[0] is None else set(row[0])
 
 
-def _settle_existing_attempts(conn: psycopg.Connection, batch: Batch, states: list[RowState],
-                              existed: set[str]) -> None:
-    """Attempts that were stored already: the same content is a no-op, anything else is refused."""
-    stored = rows.load(conn, SPECS[ATTEMPTS], existed, lock=False)
-    for state in states:
-        old = stored.get(state.row_id)
-        if old is None:
-            continue
-        key = (ATTEMPTS, state.row_id)
-        if old.values.get("student_id") != batch.caller.user_id:
-            batch.reject_row(key, "forbidden", "this question_attempts row belongs to another user")
-        elif any(old.values.get(k) != state.values.get(k) for k in state.changed):
-            batch.reject_row(key, "append_only", "this attempt exists with different content")
-        state.changed.clear()  # nothing to write, nothing to log
-
-
 def _write(conn: psycopg.Connection, batch: Batch, parsed: list[Parsed]) -> list[changelog.Entry]:
     entries = []
     for table in TABLE_ORDER:
@@ -149,7 +131,12 @@ def _write(conn: psycopg.Connection, batch: Batch, parsed: list[Parsed]) -> list
                                 "message": f"{table}: {exc.diag.message_primary}"}
                                for p in parsed if p.spec.name == table]) from None
         if existed and table == ATTEMPTS:
-            _settle_existing_attempts(conn, batch, new, existed)
+            again = [s for s in new if s.row_id in existed]
+            push_attempts.settle_existing(conn, batch, {
+                s.row_id: (batch.ops_of_row.get((table, s.row_id), []), {k: s.values.get(k) for k in s.changed})
+                for s in again})
+            for s in again:
+                s.changed.clear()  # nothing to write, nothing to log
         elif existed:
             raise Retry(f"{table}: row inserted concurrently")
         entries += [changelog.Entry(table, s.row_id, s.values.get(spec.owner) if spec.owner else None,
@@ -159,10 +146,20 @@ def _write(conn: psycopg.Connection, batch: Batch, parsed: list[Parsed]) -> list
 
 
 def _push(conn: psycopg.Connection, db: Database, caller: Caller, ops: Sequence[Op]) -> PushResult:
-    # Attempts are settled by row id (see the module docstring): one row less per attempt.
-    fresh_ids = _claim(conn, caller.user_id, [op.op_id for op in ops if op.table != ATTEMPTS])
-    fresh_ids.update(op.op_id for op in ops if op.table == ATTEMPTS)
     batch = Batch(conn, caller, db.known_ids)
+    entries = push_attempts.write(conn, batch, ops)  # the bulk case, or None: nothing written
+    if entries is None:
+        entries = _general(conn, batch, ops)
+    cursor = changelog.record(conn, entries)
+    return PushResult(acknowledged=list(dict.fromkeys(op.op_id for op in ops)),
+                      cursor=cursor if cursor is not None else changelog.latest_seq(conn))
+
+
+def _general(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[changelog.Entry]:
+    """Any batch: parse, lock, authorise, merge, check and write; the change-log entries."""
+    # Attempts are settled by row id (see the module docstring): one row less per attempt.
+    fresh_ids = _claim(conn, batch.caller.user_id, [op.op_id for op in ops if op.table != ATTEMPTS])
+    fresh_ids.update(op.op_id for op in ops if op.table == ATTEMPTS)
     parsed: list[Parsed] = []
     taken: set[str] = set()
     for op in ops:
@@ -184,9 +181,7 @@ def _push(conn: psycopg.Connection, db: Database, caller: Caller, ops: Sequence[
     batch.complete_new_rows()
     batch.check_uniques()
     batch.raise_if_rejected()
-    cursor = changelog.record(conn, _write(conn, batch, parsed))
-    return PushResult(acknowledged=list(dict.fromkeys(op.op_id for op in ops)),
-                      cursor=cursor if cursor is not None else changelog.latest_seq(conn))
+    return _write(conn, batch, parsed)
 
 
 def push(db: Database, identify: Identify, ops: Sequence[Op]) -> PushResult:

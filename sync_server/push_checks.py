@@ -16,6 +16,7 @@ batch. Runs inside the push transaction; never commits.
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -29,6 +30,14 @@ from sync_server.merge import RowState, fill_defaults
 from sync_server.tables import OWNED, SPECS, TableSpec
 
 _known_lock = threading.Lock()
+# The shape hlc.Stamp.decode accepts (wall ms: 15 digits, counter: 6, device), as one regex:
+# this runs for every op. tests/sync_server/test_tables.py holds the two in agreement.
+STAMP_PATTERN = r"[0-9]{15}:[0-9]{6}:.+"
+_STAMP = re.compile(STAMP_PATTERN, re.DOTALL)
+
+
+def stamp_ok(text: str) -> bool:
+    return _STAMP.fullmatch(text) is not None
 
 
 class Batch:

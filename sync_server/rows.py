@@ -10,10 +10,11 @@ deadlock that does happen is retried by Database.run.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
+from typing import Any
 
 import psycopg
+from pydantic_core import to_json
 
 from sync_server.db import id_list
 from sync_server.merge import RowState
@@ -51,8 +52,8 @@ def existing_ids(conn: psycopg.Connection, table: str, ids: Iterable[str]) -> se
     return {r[0] for r in conn.execute(sql, (id_list(wanted),))}
 
 
-def _records(spec: TableSpec, states: list[RowState]) -> str:
-    """The rows as one JSON array for jsonb_to_recordset.
+def _records(spec: TableSpec, states: list[RowState]) -> list[dict[str, Any]]:
+    """The rows in the form `insert_records` takes.
 
     A row whose every field carries the same stamp (a row created by one op: nearly every
     attempt) is sent without `field_stamps`, and _stamps_sql rebuilds it from `hlc`: the
@@ -68,7 +69,13 @@ def _records(spec: TableSpec, states: list[RowState]) -> str:
         uniform = s.stamps.keys() == every_field and all(stamp == hlc for stamp in s.stamps.values())
         record["id"], record["hlc"], record["field_stamps"] = s.row_id, hlc, None if uniform else s.stamps
         rows.append(record)
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    return rows
+
+
+def _json(records: list[dict[str, Any]]) -> str:
+    """Records as one JSON array for jsonb_to_recordset (pydantic-core's encoder: several
+    times faster than json.dumps on a thousand rows)."""
+    return to_json(records).decode()
 
 
 def _stamps_sql(spec: TableSpec) -> str:
@@ -81,7 +88,13 @@ def _stamps_sql(spec: TableSpec) -> str:
 def insert(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) -> set[str]:
     """Insert new rows; returns the ids that were not inserted because they exist already
     (inserted concurrently, or for append-only rows, sent again)."""
-    if not states:
+    return insert_records(conn, spec, _records(spec, states)) if states else set()
+
+
+def insert_records(conn: psycopg.Connection, spec: TableSpec, records: list[dict[str, Any]]) -> set[str]:
+    """`insert` of rows already in database form: every content field, `id`, `hlc`, and
+    `field_stamps` (None: every field stamped `hlc`)."""
+    if not records:
         return set()
     cols = ["id", *spec.fields, "hlc", "field_stamps"]
     rs = recordset_type(spec, ("hlc", "VARCHAR(80)"), ("field_stamps", "JSON"))
@@ -90,10 +103,10 @@ def insert(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) ->
     sql = (f'WITH ins AS (INSERT INTO "{spec.name}" ({_quoted(cols)}) SELECT {values} '
            f"FROM jsonb_to_recordset(%s::jsonb) AS {rs} ON CONFLICT (id) DO NOTHING RETURNING id) "
            "SELECT CASE WHEN count(*) = %s THEN NULL ELSE coalesce(array_agg(id), '{}') END FROM ins")
-    row = conn.execute(sql, (_records(spec, states), len(states))).fetchone()
+    row = conn.execute(sql, (_json(records), len(records))).fetchone()
     if row is None or row[0] is None:
         return set()
-    return {s.row_id for s in states} - set(row[0])
+    return {r["id"] for r in records} - set(row[0])
 
 
 def update(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) -> None:
@@ -104,7 +117,7 @@ def update(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) ->
     rs = recordset_type(spec, ("hlc", "VARCHAR(80)"), ("field_stamps", "JSON"))
     assignments = ", ".join([*(f'"{c}" = x."{c}"' for c in cols), f'"field_stamps" = {_stamps_sql(spec)}'])
     conn.execute(f'UPDATE "{spec.name}" AS t SET {assignments} FROM jsonb_to_recordset(%s::jsonb) AS {rs} '
-                 "WHERE t.id = x.id", (_records(spec, states),))
+                 "WHERE t.id = x.id", (_json(_records(spec, states)),))
 
 
 def change_json_select(spec: TableSpec, source: str, condition: str = "") -> str:
@@ -144,8 +157,7 @@ def unique_clashes(conn: psycopg.Connection, spec: TableSpec, columns: tuple[str
         return {}
     rs = "x(" + ", ".join(['"id" VARCHAR(36)', *(f'"{c}" {spec.columns[c].pg_type}' for c in columns)]) + ")"
     on = " AND ".join(f't."{c}" = x."{c}"' for c in columns)
-    records = json.dumps([{"id": s.row_id, **{c: to_db(spec.columns[c], s.values[c]) for c in columns}}
-                          for s in probes], ensure_ascii=False)
+    records = _json([{"id": s.row_id, **{c: to_db(spec.columns[c], s.values[c]) for c in columns}} for s in probes])
     sql = (f'SELECT x.id, t.id FROM jsonb_to_recordset(%s::jsonb) AS {rs} JOIN "{spec.name}" AS t ON {on} '
            "WHERE t.id <> x.id")
     return {mine: other for mine, other in conn.execute(sql, (records,))}

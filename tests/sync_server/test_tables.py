@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint
 from desktop_app.db.hlc import HybridLogicalClock, is_stamp
 from desktop_app.db.models import SYNCED_MODELS
 from desktop_app.db.serialize import from_wire
-from sync_server.push import STAMP_PATTERN
+from sync_server.push_checks import STAMP_PATTERN
 from sync_server.tables import CHECKS, CLASS, OWNED, SPECS, SYLLABUS, parse_fields
 
 

@@ -1,0 +1,98 @@
+"""The bulk case of push: a batch of new question attempts and nothing else, in one pass.
+
+Nearly every op a device sends is a new attempt, and nearly every batch holds nothing
+else. The general path (push.py) builds a row state per op, merges stamps field by field,
+completes rows and checks uniques: needed for rows that change, not for an immutable
+event that arrives whole. This module takes such a batch when every op is a complete
+attempt insert (all fields present and valid, distinct op and row ids, the caller's own,
+on questions that exist) and writes it with one statement.
+
+Anything else returns None before anything is written, and push.py takes the general
+path, which stays the reference: it rejects and explains exactly as before, and
+tests/sync_server/test_push_attempts.py holds both paths to the same stored rows.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from sync_server import changelog, rows
+from sync_server.auth import Caller
+from sync_server.push_checks import Batch, stamp_ok
+from sync_server.tables import SPECS, parse_fields, to_db
+
+if TYPE_CHECKING:
+    from sync_server.push import Op
+
+ATTEMPTS = "question_attempts"
+_SPEC = SPECS[ATTEMPTS]
+_FIELDS = frozenset(_SPEC.fields)
+_OWNER = _SPEC.owner
+_REFERENCES = tuple(_SPEC.references.items())
+_CONVERTED = tuple((name, _SPEC.columns[name]) for name in _SPEC.converted)
+
+
+def records_of(ops: Sequence[Op], caller: Caller) -> list[dict[str, Any]] | None:
+    """The rows to insert, one per op, or None if any op needs the general path.
+
+    Each record is what rows.insert stores: content fields in database form, `id`, `hlc`, and no
+    `field_stamps` (every field carries the op's stamp; rows.insert rebuilds them).
+    """
+    out = []
+    op_ids, row_ids = set(), set()
+    for op in ops:
+        if (op.table != ATTEMPTS or op.operation != "insert" or op.op_id in op_ids or op.row_id in row_ids
+                or op.payload.keys() != _FIELDS or not stamp_ok(op.hlc)):
+            return None
+        try:
+            record = parse_fields(_SPEC, op.payload)
+        except ValueError:
+            return None
+        if record[_OWNER] != caller.user_id:
+            return None
+        for name, column in _CONVERTED:
+            record[name] = to_db(column, record[name])
+        record["id"], record["hlc"], record["field_stamps"] = op.row_id, op.hlc, None
+        op_ids.add(op.op_id)
+        row_ids.add(op.row_id)
+        out.append(record)
+    return out
+
+
+def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[changelog.Entry] | None:
+    """Insert the batch's attempts and return their change-log entries; None (nothing
+    written) when the batch is not for this path. Attempts stored already are settled as
+    on the general path: the same content is a no-op, anything else is refused."""
+    records = records_of(ops, batch.caller)
+    if not records:
+        return None
+    refs = batch.visible_references((_SPEC, r) for r in records)
+    for column, table in _REFERENCES:
+        visible = refs.get(table, set())
+        if any(r[column] is not None and r[column] not in visible for r in records):
+            return None
+    existed = rows.insert_records(conn, _SPEC, records)
+    if existed:
+        sent = {op.row_id: ([op.op_id], parse_fields(_SPEC, op.payload)) for op in ops if op.row_id in existed}
+        settle_existing(conn, batch, sent)
+        batch.raise_if_rejected()
+    owner = batch.caller.user_id
+    return [changelog.Entry(ATTEMPTS, r["id"], owner, created=True) for r in records if r["id"] not in existed]
+
+
+def settle_existing(conn: psycopg.Connection, batch: Batch, sent: dict[str, tuple[list[str], dict[str, Any]]]) -> None:
+    """Attempts that were stored already ({row id: (its op ids, values sent)}): the same
+    content is a no-op, anything else (or another user's row) is refused. Both paths use this."""
+    stored = rows.load(conn, _SPEC, sent, lock=False)
+    for row_id, old in stored.items():
+        op_ids, values = sent[row_id]
+        if old.values.get(_OWNER) != batch.caller.user_id:
+            code, message = "forbidden", "this question_attempts row belongs to another user"
+        elif any(old.values.get(k) != v for k, v in values.items()):
+            code, message = "append_only", "this attempt exists with different content"
+        else:
+            continue
+        for op_id in op_ids:
+            batch.reject(op_id, code, message)
