@@ -25,10 +25,12 @@ def _clean(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_clean)]
+# Length limits come before the check so pydantic-core applies them itself; after a Python
+# validator they would run as Python too (a push checks two such strings per op).
+Clean = AfterValidator(_clean)
 Uuid = Annotated[str, Field(pattern=UUID_PATTERN, examples=["0190f5c2-7a1e-7cc3-9b1f-3a1d2e4f5a6b"])]
 Username = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")]
-DeviceId = Annotated[Text, Field(min_length=1, max_length=64)]
+DeviceId = Annotated[str, Field(min_length=1, max_length=64), Clean]
 
 
 class ErrorBody(BaseModel):
@@ -42,10 +44,10 @@ class ErrorBody(BaseModel):
 # -- auth ----------------------------------------------------------------------------------
 class RegisterRequest(BaseModel):
     username: Username
-    password: Annotated[Text, Field(min_length=MIN_PASSWORD_LENGTH, max_length=256)]
+    password: Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=256), Clean]
     role: Literal["student", "teacher"] = "student"
     user_id: Uuid | None = Field(None, description="Keep an offline account's id: a client-minted UUID.")
-    teacher_code: Annotated[Text, Field(max_length=128)] | None = Field(
+    teacher_code: Annotated[str, Field(max_length=128), Clean] | None = Field(
         None, description="Required with role teacher: the code the server was started with.")
 
 
@@ -56,8 +58,8 @@ class RegisterResponse(BaseModel):
 
 
 class LoginRequest(BaseModel):
-    username: Annotated[Text, Field(min_length=1, max_length=64)]
-    password: Annotated[Text, Field(min_length=1, max_length=256)]
+    username: Annotated[str, Field(min_length=1, max_length=64), Clean]
+    password: Annotated[str, Field(min_length=1, max_length=256), Clean]
     device_id: DeviceId
 
 
@@ -77,11 +79,11 @@ class OpIn(BaseModel):
     """One row of the client's sync_operations table."""
 
     op_id: Uuid
-    table: Annotated[Text, Field(min_length=1, max_length=64)]
+    table: Annotated[str, Field(min_length=1, max_length=64), Clean]
     row_id: Uuid
     operation: Literal["insert", "update", "delete"]
     payload: dict[str, Any] = Field(description="Changed fields in wire form, all stamped with `hlc`.")
-    hlc: Annotated[Text, Field(min_length=1, max_length=80)]
+    hlc: Annotated[str, Field(min_length=1, max_length=80), Clean]
 
 
 class PushRequest(BaseModel):
@@ -118,11 +120,11 @@ class PullResponse(BaseModel):
 
 # -- classes -------------------------------------------------------------------------------
 class CreateClassRequest(BaseModel):
-    name: Annotated[Text, Field(min_length=1, max_length=128)]
+    name: Annotated[str, Field(min_length=1, max_length=128), Clean]
 
 
 class RenameClassRequest(BaseModel):
-    name: Annotated[Text, Field(min_length=1, max_length=128)]
+    name: Annotated[str, Field(min_length=1, max_length=128), Clean]
 
 
 class ClassChanged(BaseModel):
@@ -151,7 +153,7 @@ class ClassList(BaseModel):
 
 
 class JoinRequest(BaseModel):
-    join_code: Annotated[Text, Field(min_length=1, max_length=16)]
+    join_code: Annotated[str, Field(min_length=1, max_length=16), Clean]
 
 
 class Joined(BaseModel):
