@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -86,16 +87,26 @@ def _start_server(db_url: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 class _Timed(HttpTransport):
-    """HTTP transport that adds up the time spent waiting for the server (request to reply)."""
+    """HTTP transport that adds up the time during which at least one request awaits its
+    reply (two pushes, or a pull and the page being applied, may overlap)."""
 
     waited = 0.0
+    _active = 0
+    _since = 0.0
+    _lock = threading.Lock()
 
     def _call(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        t0 = time.perf_counter()
+        with _Timed._lock:
+            if _Timed._active == 0:
+                _Timed._since = time.perf_counter()
+            _Timed._active += 1
         try:
             return super()._call(*args, **kwargs)
         finally:
-            _Timed.waited += time.perf_counter() - t0
+            with _Timed._lock:
+                _Timed._active -= 1
+                if _Timed._active == 0:
+                    _Timed.waited += time.perf_counter() - _Timed._since
 
 
 def _laptop(base: Path, name: str, url: str) -> tuple[object, Synchronizer]:

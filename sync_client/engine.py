@@ -58,6 +58,7 @@ class SyncConfig:
     push_max_bytes: int = 2_000_000
     pull_page: int = 1000  # the server caps a page at 1000
     prefetch: bool = True  # fetch the next page while applying this one
+    push_ahead: bool = True  # send the next batch of new attempts while the server stores one
 
 
 @dataclass
@@ -126,35 +127,67 @@ class Synchronizer:
 
     # --- push ------------------------------------------------------------------------------
     def push(self, token: str, result: RoundResult, should_stop: Callable[[], bool]) -> None:
-        while not self._stopping(result, should_stop):
-            with self._reading() as session:
-                batch = outbox.next_batch(session, max_ops=self._push_max_ops, max_bytes=self.config.push_max_bytes)
-            if not batch:
-                return
-            ids = [op["op_id"] for op in batch]
+        """Send the pending ops in batches until none is left (or the round stops).
+
+        Two batches travel at once when both hold nothing but new attempts: those rows are
+        immutable and independent, so the server may store them in either order, and it
+        works on one batch while the next is on its way. Any other batch is sent alone,
+        once every batch before it is settled, so the ops of one row reach the server in
+        the order they were made. A batch is settled (marked, set aside or failed) on this
+        thread, in the order it was sent.
+        """
+        flying: list[tuple[list[dict[str, Any]], Future[Any]]] = []
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="sync-push") as pool:
             try:
-                reply = self.transport.push(token, device_id=self.db.device_id, ops=batch)
-            except OpsRejected as exc:
-                self._set_aside(batch, exc.rejected, result)
-                continue
-            except PayloadTooLarge as exc:
-                if len(batch) == 1:
-                    self._set_aside(batch, [Rejection(ids[0], "too_large", str(exc))], result)
-                else:
-                    self._push_max_ops = max(1, len(batch) // 2)
-                continue
-            except AuthRequired:
-                raise
-            except SyncError as exc:
-                with self.db.transaction() as session:
-                    outbox.record_failure(session, ids, str(exc))
-                raise
-            acknowledged = set(reply.acknowledged) & set(ids)
-            if not acknowledged:
-                raise SyncError("the server acknowledged none of the changes sent")
+                while not self._stopping(result, should_stop):
+                    with self._reading() as session:
+                        last = flying[-1][0][-1] if flying else None
+                        batch = outbox.next_batch(session, max_ops=self._push_max_ops,
+                                                  max_bytes=self.config.push_max_bytes,
+                                                  after=(last["hlc"], last["op_id"]) if last else None)
+                    alongside = bool(batch) and self.config.push_ahead and _attempts_only(batch)
+                    if flying and not alongside:
+                        self._settle(*flying.pop(0), result)  # then read the queue again
+                        continue
+                    if not batch:
+                        return
+                    sending = pool.submit(self.transport.push, token, device_id=self.db.device_id, ops=batch)
+                    flying.append((batch, sending))
+                    if len(flying) == 2 or not alongside:
+                        self._settle(*flying.pop(0), result)
+            finally:
+                for batch, sending in flying:  # a failure or a stop: wait, and keep what landed
+                    try:
+                        self._settle(batch, sending, result)
+                    except SyncError:
+                        pass  # the first failure is the one raised; these ops stay pending
+
+    def _settle(self, batch: list[dict[str, Any]], sending: Future[Any], result: RoundResult) -> None:
+        """Record the server's answer to one batch (see push)."""
+        ids = [op["op_id"] for op in batch]
+        try:
+            reply = sending.result()
+        except OpsRejected as exc:
+            self._set_aside(batch, exc.rejected, result)
+            return
+        except PayloadTooLarge as exc:
+            if len(batch) == 1:
+                self._set_aside(batch, [Rejection(ids[0], "too_large", str(exc))], result)
+            else:
+                self._push_max_ops = max(1, len(batch) // 2)
+            return
+        except AuthRequired:
+            raise
+        except SyncError as exc:
             with self.db.transaction() as session:
-                outbox.mark_synced(session, acknowledged)
-            result.pushed += len(acknowledged)
+                outbox.record_failure(session, ids, str(exc))
+            raise
+        acknowledged = set(reply.acknowledged) & set(ids)
+        if not acknowledged:
+            raise SyncError("the server acknowledged none of the changes sent")
+        with self.db.transaction() as session:
+            outbox.mark_synced(session, acknowledged)
+        result.pushed += len(acknowledged)
 
     def _set_aside(self, batch: list[dict[str, Any]], rejected: list[Rejection], result: RoundResult) -> None:
         sent = {op["op_id"]: op for op in batch}
@@ -302,6 +335,11 @@ class Synchronizer:
             for student_id in stale:
                 self._recompute(session, student_id=student_id, concept_ids=None, now=self._now())
             state.drop(session, state.MASTERY_STALE)
+
+
+def _attempts_only(batch: list[dict[str, Any]]) -> bool:
+    """Nothing but new attempts: rows that no other op of the queue depends on or changes."""
+    return all(op["table"] == "question_attempts" and op["operation"] == "insert" for op in batch)
 
 
 def _safe_cursor(previous: Any, changes: list[dict[str, Any]], next_cursor: Any,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -203,6 +204,7 @@ class FakeTransport:
         self.lose_push_replies = 0
         self.calls: list[str] = []
         self.on_call: Callable[[str], None] | None = None
+        self._pushing = threading.Lock()
 
     def _enter(self, name: str) -> None:
         self.calls.append(name)
@@ -225,12 +227,13 @@ class FakeTransport:
         self.server.tokens.pop(token, None)
 
     def push(self, token: str, *, device_id: str, ops: list[dict[str, Any]]) -> PushResult:
-        self._enter("push")
-        result = self.server.push(token, copy.deepcopy(ops))
-        if self.lose_push_replies:
-            self.lose_push_replies -= 1
-            raise ServerUnreachable("connection reset after the request was sent")
-        return result
+        with self._pushing:  # two batches may be sent at once (engine.push); one is stored at a time
+            self._enter("push")
+            result = self.server.push(token, copy.deepcopy(ops))
+            if self.lose_push_replies:
+                self.lose_push_replies -= 1
+                raise ServerUnreachable("connection reset after the request was sent")
+            return result
 
     def pull(self, token: str, *, after: Any, limit: int, skip_device: str | None = None,
              with_summary: bool = False) -> PullPage:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, bindparam, delete, func, select, type_coerce, update
+from sqlalchemy import Text, bindparam, delete, func, select, tuple_, type_coerce, update
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import SyncOperation
@@ -39,18 +39,22 @@ class FailedOp:
     reason: str
 
 
-def next_batch(session: Session, *, max_ops: int, max_bytes: int) -> list[dict[str, Any]]:
-    """The oldest pending ops in wire form, at most `max_ops` and about `max_bytes` of JSON.
+def next_batch(session: Session, *, max_ops: int, max_bytes: int,
+               after: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+    """The oldest pending ops in wire form, at most `max_ops` and about `max_bytes` of JSON;
+    with `after` (hlc, op id), only ops that come after that one (a batch still in flight).
 
     At least one op is returned when any is pending, however large it is (the server's
     413 answer then sets it aside).
     """
-    rows = session.execute(  # the payload as stored text: its length is its size, no re-encoding
-        select(SyncOperation.id, SyncOperation.table_name, SyncOperation.row_id, SyncOperation.operation,
-               type_coerce(SyncOperation.payload, Text), SyncOperation.hlc)
-        .where(SyncOperation.status == PENDING)
-        .order_by(SyncOperation.hlc, SyncOperation.id)
-        .limit(max_ops)).all()
+    query = (select(SyncOperation.id, SyncOperation.table_name, SyncOperation.row_id, SyncOperation.operation,
+                    type_coerce(SyncOperation.payload, Text), SyncOperation.hlc)  # stored text: its length is its size
+             .where(SyncOperation.status == PENDING)
+             .order_by(SyncOperation.hlc, SyncOperation.id)
+             .limit(max_ops))
+    if after is not None:
+        query = query.where(tuple_(SyncOperation.hlc, SyncOperation.id) > tuple_(*after))
+    rows = session.execute(query).all()
     batch: list[dict[str, Any]] = []
     size = 0
     for op_id, table, row_id, operation, payload, hlc in rows:

@@ -59,6 +59,9 @@ class LiveServer:
             self._server = self._thread = None
 
 
+_lost = threading.Lock()
+
+
 class FaultyHttp(HttpTransport):
     """Real HTTP with the faults the tests inject: `lose_push_replies` pushes reach the server,
     then the connection 'drops' before the reply; while `down`, nothing gets through."""
@@ -73,7 +76,8 @@ class FaultyHttp(HttpTransport):
 
     def push(self, token: str, *, device_id: str, ops: list[dict[str, Any]]) -> PushResult:
         result = super().push(token, device_id=device_id, ops=ops)
-        if self.lose_push_replies:
-            self.lose_push_replies -= 1
-            raise ServerUnreachable("connection reset after the request was sent")
+        with _lost:  # two batches may be in flight at once (engine.push)
+            if self.lose_push_replies:
+                self.lose_push_replies -= 1
+                raise ServerUnreachable("connection reset after the request was sent")
         return result

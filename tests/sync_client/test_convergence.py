@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from desktop_app.db.models import QuestionAttempt, StudentProfile
+from sync_client.engine import SyncConfig
 from sync_client.errors import ServerUnreachable
 from tests.sync_client.conftest import Laptop, sign_in, sign_up
 from tests.sync_client.live import FaultyHttp, LiveServer
@@ -132,6 +133,22 @@ def test_a_reply_lost_after_the_server_committed_duplicates_nothing(
     result = a.sync()
     assert result.pending == 0 and not result.mismatches
     assert server_count(live, "question_attempts", uid) == 8
+
+
+def test_a_reply_lost_while_two_batches_travel_duplicates_nothing(
+        laptop: Callable[..., Laptop], live: LiveServer) -> None:
+    a = laptop("a")
+    uid = sign_up(a, server_url=live.url)
+    a.config = SyncConfig(push_max_ops=3)
+    a.answer(11)
+    a.transport.lose_push_replies = 1  # type: ignore[attr-defined]
+    with pytest.raises(ServerUnreachable):
+        a.sync()
+    # Whatever was marked sent is on the server; the lost batch is stored but still pending.
+    assert server_count(live, "question_attempts", uid) >= 11 - a.pending() + 3
+    result = a.sync()
+    assert result.pending == 0 and not result.mismatches
+    assert server_count(live, "question_attempts", uid) == 11
 
 
 KILLED_SYNC = textwrap.dedent("""

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +33,48 @@ def test_push_goes_in_bounded_batches_and_marks_only_acknowledged_ops(alice: Lap
     assert alice.transport.calls.count("push") == 3
     assert len(server.rows["question_attempts"]) == 20
     assert len(_ops(alice, "synced")) == 20
+
+
+class Overlap(FakeTransport):
+    """Records which batches were in flight together (each push takes a little while)."""
+
+    def __init__(self, server: FakeServer) -> None:
+        super().__init__(server)
+        self.flying: list[str] = []
+        self.seen_together: list[tuple[str, ...]] = []
+        self._guard = threading.Lock()
+
+    def push(self, token: str, *, device_id: str, ops: list[dict[str, Any]]) -> Any:
+        kind = "attempts" if {op["table"] for op in ops} == {"question_attempts"} else "other"
+        with self._guard:
+            self.flying.append(kind)
+            self.seen_together.append(tuple(self.flying))
+        time.sleep(0.05)
+        try:
+            return super().push(token, device_id=device_id, ops=ops)
+        finally:
+            with self._guard:
+                self.flying.remove(kind)
+
+
+def test_batches_of_new_attempts_travel_two_at_a_time_and_other_changes_alone(
+        server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
+    laptop = make_laptop(Overlap(server))
+    seed_syllabus(server, laptop)
+    sign_up(laptop)
+    laptop.config = SyncConfig(push_max_ops=5)
+    laptop.answer(20)
+    laptop.edit_profile(target_exam="GCSE Maths")
+    laptop.answer(20, start=20)
+    result = laptop.sync()
+    transport = laptop.transport
+    assert isinstance(transport, Overlap)
+    assert result.pushed == 41 and result.pending == 0
+    assert len(server.rows["question_attempts"]) == 40
+    (profile,) = server.rows["student_profiles"].values()
+    assert profile.values["target_exam"] == "GCSE Maths"
+    assert ("attempts", "attempts") in transport.seen_together  # the server had the next one waiting
+    assert all(together == ("other",) for together in transport.seen_together if "other" in together)
 
 
 def test_a_round_with_nothing_to_do_is_one_request(alice: Laptop, server: FakeServer) -> None:
