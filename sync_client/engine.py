@@ -155,12 +155,21 @@ class Synchronizer:
                     flying.append((batch, sending))
                     if len(flying) == 2 or not alongside:
                         self._settle(*flying.pop(0), result)
-            finally:
-                for batch, sending in flying:  # a failure or a stop: wait, and keep what landed
+            except BaseException:
+                for batch, sending in flying:  # wait, and keep what landed; the first error is raised
                     try:
                         self._settle(batch, sending, result)
-                    except SyncError:
-                        pass  # the first failure is the one raised; these ops stay pending
+                    except Exception:  # noqa: BLE001 (this batch's ops simply stay pending)
+                        pass
+                raise
+            errors = []
+            for batch, sending in flying:  # stopped with batches in flight: wait for their answers
+                try:
+                    self._settle(batch, sending, result)
+                except SyncError as exc:
+                    errors.append(exc)
+            if errors:
+                raise errors[0]
 
     def _settle(self, batch: list[dict[str, Any]], sending: Future[Any], result: RoundResult) -> None:
         """Record the server's answer to one batch (see push)."""

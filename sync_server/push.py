@@ -27,25 +27,20 @@ Guarantees (docs/sync-protocol.md states them for clients):
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import psycopg
-from psycopg import errors as pg_errors
 
-from sync_server import changelog, rows
+from sync_server import changelog, push_attempts, rows
 from sync_server.auth import Caller
 from sync_server.db import Database, Retry, id_list
-from sync_server.errors import OpsRejected
-from sync_server import push_attempts
 from sync_server.merge import merge
 from sync_server.push_attempts import ATTEMPTS
-from sync_server.push_checks import Batch, stamp_ok
+from sync_server.push_checks import Batch, stamp_ok, storage_errors
 from sync_server.tables import CLASS, SPECS, SYLLABUS, TableSpec, parse_fields
 
-log = logging.getLogger(__name__)
 # Tables in foreign-key order (a batch may create a topic and its concepts): locks and writes.
 TABLE_ORDER = ["classes", "student_profiles", "topics", "topic_prerequisites", "concepts", "questions",
                "question_attempts", "study_plans"]
@@ -116,20 +111,9 @@ def _write(conn: psycopg.Connection, batch: Batch, parsed: list[Parsed]) -> list
         spec = SPECS[table]
         changed = [s for (t, _), s in batch.rows.items() if t == table and s.changed]
         new = [s for s in changed if not s.exists]
-        try:
+        with storage_errors(table, [p.op.op_id for p in parsed if p.spec.name == table]):
             existed = rows.insert(conn, spec, new)
             rows.update(conn, spec, [s for s in changed if s.exists])
-        except pg_errors.UniqueViolation:
-            # A concurrent push stored the same unique value first: run again; the checks now
-            # see it and name the op.
-            raise Retry(f"{table}: unique value taken concurrently") from None
-        except (pg_errors.IntegrityError, pg_errors.DataError) as exc:
-            # The checks mirror every constraint; reaching this is a server bug. Refuse the
-            # table's ops (a 4xx the client can set aside) and say why.
-            log.error("push: %s refused by PostgreSQL despite validation: %s", table, exc)
-            raise OpsRejected([{"op_id": p.op.op_id, "code": "rejected_by_storage",
-                                "message": f"{table}: {exc.diag.message_primary}"}
-                               for p in parsed if p.spec.name == table]) from None
         if existed and table == ATTEMPTS:
             again = [s for s in new if s.row_id in existed]
             push_attempts.settle_existing(conn, batch, {

@@ -20,7 +20,7 @@ import psycopg
 
 from sync_server import changelog, rows
 from sync_server.auth import Caller
-from sync_server.push_checks import Batch, stamp_ok
+from sync_server.push_checks import Batch, stamp_ok, storage_errors
 from sync_server.tables import SPECS, parse_fields, to_db
 
 if TYPE_CHECKING:
@@ -73,7 +73,8 @@ def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[cha
         visible = refs.get(table, set())
         if any(r[column] is not None and r[column] not in visible for r in records):
             return None
-    existed = rows.insert_records(conn, _SPEC, records)
+    with storage_errors(ATTEMPTS, [op.op_id for op in ops]):
+        existed = rows.insert_records(conn, _SPEC, records)
     if existed:
         sent = {op.row_id: ([op.op_id], parse_fields(_SPEC, op.payload)) for op in ops if op.row_id in existed}
         settle_existing(conn, batch, sent)

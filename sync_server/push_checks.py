@@ -16,19 +16,24 @@ batch. Runs inside the push transaction; never commits.
 """
 from __future__ import annotations
 
+import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg import errors as pg_errors
 
 from sync_server import rows
 from sync_server.auth import Caller
+from sync_server.db import Retry
 from sync_server.errors import OpsRejected
 from sync_server.merge import RowState, fill_defaults
 from sync_server.tables import OWNED, SPECS, TableSpec
 
+log = logging.getLogger(__name__)
 _known_lock = threading.Lock()
 # The shape hlc.Stamp.decode accepts (wall ms: 15 digits, counter: 6, device), as one regex:
 # this runs for every op. tests/sync_server/test_tables.py holds the two in agreement.
@@ -38,6 +43,25 @@ _STAMP = re.compile(STAMP_PATTERN, re.DOTALL)
 
 def stamp_ok(text: str) -> bool:
     return _STAMP.fullmatch(text) is not None
+
+
+@contextmanager
+def storage_errors(table: str, op_ids: Iterable[str]) -> Iterator[None]:
+    """What PostgreSQL refuses while a table's rows are written, as the push answers it.
+
+    A unique value stored first by a concurrent push: run again (Retry), the checks then see
+    it and name the op. Anything else the checks should have caught (they mirror every
+    constraint): a server bug, logged, and the table's ops refused as `rejected_by_storage`
+    (a 4xx the client can set aside), never a 500 that would block its queue.
+    """
+    try:
+        yield
+    except pg_errors.UniqueViolation:
+        raise Retry(f"{table}: unique value taken concurrently") from None
+    except (pg_errors.IntegrityError, pg_errors.DataError) as exc:
+        log.error("push: %s refused by PostgreSQL despite validation: %s", table, exc)
+        raise OpsRejected([{"op_id": op_id, "code": "rejected_by_storage",
+                            "message": f"{table}: {exc.diag.message_primary}"} for op_id in op_ids]) from None
 
 
 class Batch:

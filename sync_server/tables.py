@@ -10,6 +10,7 @@ tests/sync_server/test_tables.py fails if a CHECK constraint has no entry in CHE
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -28,6 +29,7 @@ OWNED = "owned"  # a student's own rows: only the owner writes; owner and their 
 CLASS = "class"  # a teacher's class: only that teacher writes
 
 _INT_RANGE = (-(2 ** 31), 2 ** 31 - 1)
+_FLOAT_MAX = sys.float_info.max  # an integer sent for a float column must fit in one
 
 # The CHECK constraints of the models as value checks: constraint name -> (column, test, text).
 CHECKS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
@@ -174,7 +176,9 @@ def _validator(kind: str, nullable: bool, max_length: int | None) -> Callable[[A
         if kind == "float":
             if type(value) is float:
                 return None if math.isfinite(value) else "must be finite"
-            return None if type(value) is int else "must be a number"
+            if type(value) is not int:
+                return "must be a number"
+            return None if abs(value) <= _FLOAT_MAX else "is out of range"
         if kind == "bool":
             return None if type(value) is bool else "must be true or false"
         if kind == "json":
@@ -193,6 +197,10 @@ def _converter(kind: str) -> Callable[[Any], Any] | None:
             parsed = datetime.fromisoformat(value)
             if parsed.tzinfo is None:
                 raise ValueError("time zone missing")
+            try:
+                parsed.astimezone(timezone.utc)  # stored as UTC: year 1 at +01:00 has no UTC value
+            except OverflowError:
+                raise ValueError("is out of range") from None
             return parsed
         return to_datetime
     if kind == "date":

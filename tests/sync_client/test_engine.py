@@ -35,6 +35,14 @@ def test_push_goes_in_bounded_batches_and_marks_only_acknowledged_ops(alice: Lap
     assert len(_ops(alice, "synced")) == 20
 
 
+def _small_batches(laptop: Laptop, server: FakeServer) -> Laptop:
+    """A signed-up laptop on `server` with the syllabus, pushing five ops per batch."""
+    seed_syllabus(server, laptop)
+    sign_up(laptop)
+    laptop.config = SyncConfig(push_max_ops=5)
+    return laptop
+
+
 class Overlap(FakeTransport):
     """Records which batches were in flight together (each push takes a little while)."""
 
@@ -59,10 +67,7 @@ class Overlap(FakeTransport):
 
 def test_batches_of_new_attempts_travel_two_at_a_time_and_other_changes_alone(
         server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
-    laptop = make_laptop(Overlap(server))
-    seed_syllabus(server, laptop)
-    sign_up(laptop)
-    laptop.config = SyncConfig(push_max_ops=5)
+    laptop = _small_batches(make_laptop(Overlap(server)), server)
     laptop.answer(20)
     laptop.edit_profile(target_exam="GCSE Maths")
     laptop.answer(20, start=20)
@@ -75,6 +80,41 @@ def test_batches_of_new_attempts_travel_two_at_a_time_and_other_changes_alone(
     assert profile.values["target_exam"] == "GCSE Maths"
     assert ("attempts", "attempts") in transport.seen_together  # the server had the next one waiting
     assert all(together == ("other",) for together in transport.seen_together if "other" in together)
+
+
+class FirstReplyLost(FakeTransport):
+    """The first push reaches the server only after the second has been answered, and its
+    reply is lost on the way back."""
+
+    def __init__(self, server: FakeServer) -> None:
+        super().__init__(server)
+        self.first = True
+        self.second_answered = threading.Event()
+
+    def push(self, token: str, *, device_id: str, ops: list[dict[str, Any]]) -> Any:
+        with self._pushing:
+            first, self.first = self.first, False
+        if not first:
+            try:
+                return super().push(token, device_id=device_id, ops=ops)
+            finally:
+                self.second_answered.set()
+        assert self.second_answered.wait(5), "the second batch was not sent while the first travelled"
+        super().push(token, device_id=device_id, ops=ops)
+        raise ServerUnreachable("connection reset after the request was sent")
+
+
+def test_a_lost_reply_while_two_batches_travel_keeps_the_other_and_duplicates_nothing(
+        server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
+    laptop = _small_batches(make_laptop(FirstReplyLost(server)), server)
+    laptop.answer(12)
+    with pytest.raises(ServerUnreachable):
+        laptop.sync()
+    assert len(server.rows["question_attempts"]) == 10  # both batches reached the server
+    assert len(_ops(laptop, "synced")) == 5 and laptop.pending() == 7  # only the answered one is marked
+    result = laptop.sync()
+    assert result.pending == 0 and not result.mismatches
+    assert len(server.rows["question_attempts"]) == 12
 
 
 def test_a_round_with_nothing_to_do_is_one_request(alice: Laptop, server: FakeServer) -> None:

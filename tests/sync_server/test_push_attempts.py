@@ -115,6 +115,8 @@ def test_a_replay_is_acknowledged_once_and_a_changed_replay_is_refused(db: Datab
     (lambda op, other: op.payload.update(confidence=9), "invalid_field"),
     (lambda op, other: op.payload.pop("answer"), "incomplete_row"),
     (lambda op, other: setattr(op, "hlc", "yesterday"), "bad_stamp"),
+    (lambda op, other: op.payload.update(time_taken_seconds=10 ** 400), "invalid_field"),  # no float holds it
+    (lambda op, other: op.payload.update(timestamp="0001-01-01T00:00:00+01:00"), "invalid_field"),  # no UTC value
 ])
 def test_one_bad_attempt_in_a_bulk_batch_is_named_and_nothing_is_stored(db: Database, spoil: Any, code: str) -> None:
     load_bank(db)
@@ -129,3 +131,19 @@ def test_one_bad_attempt_in_a_bulk_batch_is_named_and_nothing_is_stored(db: Data
         _push(db, caller, ops)
     assert [(r["op_id"], r["code"]) for r in refused.value.extra["rejected"]] == [(ops[17].op_id, code)]
     assert _stored(db, caller) == []
+
+
+def test_attempts_sent_again_under_another_account_are_refused_by_the_bulk_path(db: Database) -> None:
+    load_bank(db)
+    owner, intruder, clock = _student(db), _student(db), HybridLogicalClock("laptop")
+    content = {"question_id": question_ids(1)[0], "answer": "7", "is_correct": True, "time_taken_seconds": 9.0,
+               "confidence": 2, "timestamp": datetime.now(timezone.utc).isoformat(), "device_id": "laptop",
+               "deleted": False}
+    mine = [Op("question_attempts", new_id(), {**content, "student_id": owner.user_id}, clock.now()) for _ in range(3)]
+    _push(db, owner, mine)
+    theirs = [Op("question_attempts", op.row_id, {**content, "student_id": intruder.user_id}, op.hlc) for op in mine]
+    assert push_attempts.records_of(theirs, intruder) is not None  # the bulk path takes it, and finds the rows
+    with pytest.raises(OpsRejected) as refused:
+        _push(db, intruder, theirs)
+    assert {(r["op_id"], r["code"]) for r in refused.value.extra["rejected"]} == {(op.op_id, "forbidden") for op in theirs}
+    assert _stored(db, intruder) == [] and len(_stored(db, owner)) == 3
