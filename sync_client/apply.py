@@ -19,6 +19,7 @@ field, bad stamp); the page is then not applied.
 """
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -54,7 +55,8 @@ class Applied:
     inserted: int = 0
     updated: int = 0
     newest_stamp: str = ""
-    changed_attempts: set[str] = field(default_factory=set)  # attempt ids inserted or changed
+    # attempt id -> (student id, question id), of attempts inserted or changed
+    changed_attempts: dict[str, tuple[str, str]] = field(default_factory=dict)
     held: list[dict[str, Any]] = field(default_factory=list)  # changes waiting for a parent row
 
     @property
@@ -212,17 +214,20 @@ def _apply_table(session: Session, model: type, items: list[Any], applied: Appli
     applied.inserted += len(inserts)
     applied.updated += len(updates)
     if model is QuestionAttempt:
-        applied.changed_attempts.update(inserts)
-        applied.changed_attempts.update(updates)
+        changed = inserts.keys() | updates.keys()
+        applied.changed_attempts.update((change["row_id"], (fields["student_id"], fields["question_id"]))
+                                        for change, fields, _ in items if change["row_id"] in changed)
 
 
 def _insert_many(session: Session, table: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
     """One DB-API executemany: values go through each column type's own bind processor (so they
     are stored exactly as SQLAlchemy stores them), without its per-row statement machinery,
-    which costs more than the insert itself on a 1,000-row page."""
+    which costs more than the insert itself on a 1,000-row page. `field_stamps` is encoded
+    by _encode_stamps, which gives the JSON processor's text faster."""
     connection = session.connection()
     dialect = connection.dialect
-    processors = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
+    processors = [_encode_stamps if k == "field_stamps" else
+                  table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in keys]
     columns = ", ".join(dialect.identifier_preparer.quote(k) for k in keys)
     marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in keys)
     columns_values = [[row[k] for row in rows] if proc is None else [proc(row[k]) for row in rows]
@@ -230,6 +235,24 @@ def _insert_many(session: Session, table: Any, keys: list[str], rows: list[dict[
     params = list(zip(*columns_values))
     connection.exec_driver_sql(f"INSERT INTO {dialect.identifier_preparer.quote(table.name)} ({columns}) "
                                f"VALUES ({marks})", params)
+
+
+_STAMP_PARTS: dict[tuple[str, ...], list[str]] = {}
+
+
+def _encode_stamps(stamps: dict[str, str]) -> str:
+    """json.dumps(stamps), exactly; most rows carry one stamp on every field (a row made by
+    one op), whose text is then put together from parts made once per set of fields."""
+    values = iter(stamps.values())
+    first = next(values, None)
+    if first is None or any(v != first for v in values):
+        return json.dumps(stamps)
+    keys = tuple(stamps)
+    parts = _STAMP_PARTS.get(keys)
+    if parts is None:
+        parts = _STAMP_PARTS[keys] = (["{" + json.dumps(keys[0]) + ": "] + [", " + json.dumps(k) + ": " for k in keys[1:]]
+                                      + ["}"])
+    return json.dumps(first).join(parts)
 
 
 def _grouped(rows: Iterable[dict[str, Any]]) -> dict[frozenset[str], list[dict[str, Any]]]:
@@ -300,15 +323,19 @@ class _Reader:
         return fields, out
 
 
-def concepts_of_attempts(session: Session, attempt_ids: set[str]) -> dict[str, set[str]]:
-    """student id -> concept ids touched by these attempts (whose mastery must be recomputed)."""
+def concepts_of_attempts(session: Session, attempts: dict[str, tuple[str, str]]) -> dict[str, set[str]]:
+    """student id -> concept ids touched by these attempts (whose mastery must be recomputed).
+
+    `attempts` maps attempt id -> (student id, question id): a page of a thousand attempts
+    names a few hundred questions at most, and only those are looked up.
+    """
+    question_ids = list({question for _, question in attempts.values()})
+    concept_of: dict[str, str] = {}
+    for start in range(0, len(question_ids), 500):
+        concept_of.update(session.execute(select(Question.id, Question.concept_id)
+                                          .where(Question.id.in_(question_ids[start:start + 500]))).all())
     out: dict[str, set[str]] = defaultdict(set)
-    ids = list(attempt_ids)
-    for start in range(0, len(ids), 500):
-        rows = session.execute(
-            select(QuestionAttempt.student_id, Question.concept_id)
-            .join(Question, Question.id == QuestionAttempt.question_id)
-            .where(QuestionAttempt.id.in_(ids[start:start + 500])))
-        for student_id, concept_id in rows:
-            out[student_id].add(concept_id)
+    for student_id, question_id in attempts.values():
+        if question_id in concept_of:
+            out[student_id].add(concept_of[question_id])
     return dict(out)
