@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from desktop_app.db.ids import DEVICE_KEY, new_device_id
 from desktop_app.db.migrate import alembic_config, stored_revision
 from desktop_app.db.session import DB_FILENAME
 
@@ -248,6 +249,7 @@ def restore_database(data_dir: Path, file: Path, *, now: datetime | None = None)
             _copy(source, staged)
         finally:
             source.close()
+        _keep_device(staged, live)
         check = _connect_read_only(staged)
         try:
             info = inspect_database(check, file)  # what will be put in place, checked again
@@ -263,6 +265,33 @@ def restore_database(data_dir: Path, file: Path, *, now: datetime | None = None)
         Path(f"{staged}.partial").unlink(missing_ok=True)
     log.info("restored %s into %s (revision %s); previous database kept at %s", file, live, info.revision, replaced)
     return RestoreReport(restored=info, replaced=replaced)
+
+
+def _keep_device(staged: Path, live: Path) -> None:
+    """Give the database being restored this laptop's device id: that of the database it
+    replaces, or a new one. A backup carries the device id of the laptop that made it;
+    restored elsewhere, two laptops would share one id, and each would then take the
+    other's answers for its own and leave them out of its pulls (sync repairs that with a
+    pull from the start, every round)."""
+    device = None
+    if live.exists():
+        try:
+            conn = _connect_read_only(live)
+            try:
+                row = conn.execute("SELECT value FROM sync_state WHERE key = ?", (DEVICE_KEY,)).fetchone()
+            finally:
+                conn.close()
+            device = row[0] if row else None
+        except sqlite3.Error:
+            device = None  # the database being replaced is unreadable: this copy is a new device
+    conn = sqlite3.connect(staged)
+    try:
+        with conn:
+            conn.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                         (DEVICE_KEY, device or new_device_id()))
+    finally:
+        conn.close()
 
 
 def _swap_in(live: Path, staged: Path, *, now: datetime | None) -> Path | None:

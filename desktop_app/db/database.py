@@ -20,12 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from desktop_app.backup import backup_before_upgrade
 from desktop_app.db import migrate
 from desktop_app.db.hlc import HybridLogicalClock
-from desktop_app.db.ids import new_id
+from desktop_app.db.ids import DEVICE_KEY, new_device_id
 from desktop_app.db.models import SyncOperation, SyncState
 from desktop_app.db.outbox import CLOCK_KEY, LocalSession
 from desktop_app.db.session import DB_FILENAME, make_engine, make_session_factory, sqlite_url
 
-DEVICE_KEY = "device_id"
 CLOCK_STATE_KEY = "hlc_last"
 
 
@@ -80,7 +79,7 @@ class LocalDatabase:
         with Session(self.engine) as session, session.begin():
             row = session.get(SyncState, DEVICE_KEY)
             if row is None:
-                row = SyncState(key=DEVICE_KEY, value=new_id().replace("-", ""))
+                row = SyncState(key=DEVICE_KEY, value=new_device_id())
                 session.add(row)
             return row.value
 

@@ -55,3 +55,11 @@ def singleton_id(table: str, user_id: str) -> str:
     """The id of a user's one row of `table` (profile, plan): the same on every device and
     the server, so two laptops that each create it offline create the same row."""
     return str(uuid.uuid5(CONTENT_NAMESPACE, f"{table}/{user_id}"))
+
+
+DEVICE_KEY = "device_id"  # the sync_state key of this database's device id
+
+
+def new_device_id() -> str:
+    """A device id: names this copy of the database in clock stamps and in pulls."""
+    return new_id().replace("-", "")

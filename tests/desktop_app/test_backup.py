@@ -129,6 +129,27 @@ def test_restore_puts_the_backup_back_and_keeps_the_replaced_database(tmp_path: 
     assert _attempts(data / DB_FILENAME) == 5
 
 
+def _device(data: Path) -> str:
+    return str(_query(data / DB_FILENAME, "SELECT value FROM sync_state WHERE key = 'device_id'"))
+
+
+def test_a_restored_backup_is_this_laptops_device_not_the_one_that_made_it(tmp_path: Path) -> None:
+    laptop_a, laptop_b, new_laptop = tmp_path / "a", tmp_path / "b", tmp_path / "new"
+    _studied(laptop_a, 3)
+    _studied(laptop_b, 2, student="bea")
+    backup = tmp_path / "a.sqlite3"
+    assert run_cli("backup", "--data-dir", laptop_a, "--out", backup, log_dir=tmp_path / "logs").returncode == 0
+    b_device = _device(laptop_b)
+    for data in (laptop_b, new_laptop):
+        result = run_cli("restore", "--data-dir", data, backup, log_dir=tmp_path / "logs")
+        assert result.returncode == 0, result.stderr
+        assert _attempts(data / DB_FILENAME) == 3
+    # B keeps its own id (and with it its sign-in); a laptop with no database gets a new one.
+    assert _device(laptop_b) == b_device
+    assert len({_device(laptop_a), _device(laptop_b), _device(new_laptop)}) == 3
+    assert _query(backup, "SELECT value FROM sync_state WHERE key = 'device_id'") == _device(laptop_a)
+
+
 def _foreign(path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE notes (body TEXT)")
