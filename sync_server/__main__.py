@@ -18,6 +18,7 @@ import sys
 
 import uvicorn
 
+from sync_server import http_protocol
 from sync_server.bank import load_bank
 from sync_server.config import ServerConfig
 from sync_server.db import Database
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     # longer than uvicorn's 5 s default spares reconnects (clients still retry a reset).
     uvicorn.run("sync_server.app:app_from_env", factory=True, host=config.host, port=config.port,
                 workers=config.workers if config.workers > 1 else None, log_level=config.log_level,
-                access_log=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)
+                access_log=False, timeout_keep_alive=KEEP_ALIVE_SECONDS, http=http_protocol.IMPORT_PATH)
     return 0
 
 
