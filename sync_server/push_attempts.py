@@ -37,7 +37,7 @@ _CONVERTED = tuple((name, _SPEC.columns[name]) for name in _SPEC.converted)
 def records_of(ops: Sequence[Op], caller: Caller) -> list[dict[str, Any]] | None:
     """The rows to insert, one per op, or None if any op needs the general path.
 
-    Each record is what rows.insert stores: content fields in database form, `id`, `hlc`, and no
+    Each record is what rows.insert_records stores: content fields in database form, `id`, `hlc`, no
     `field_stamps` (every field carries the op's stamp; rows.insert rebuilds them).
     """
     out = []
