@@ -10,7 +10,7 @@ latest attempt, evaluated at that attempt's time; both paths compute it the same
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.ids import new_id
 from desktop_app.db.models import ConceptMastery, QuestionAttempt
-from desktop_app.engine.mastery import StudentState
+from desktop_app.engine.mastery import Response, StudentState
 from desktop_app.services import learner
 
 
@@ -134,18 +134,27 @@ def recompute_mastery(session: Session, *, student_id: str, concept_ids: set[str
     state: StudentState = c.model.new_state()
     aggregates: dict[str, _Aggregate] = {}
     rows = learner.attempts_in_order(session, student_id)
-    for row in rows:
-        response = learner.response_of(tuple(row[:5]), c)
+    responses = [learner.response_of(tuple(row[:5]), c) for row in rows]
+    last = _last_index_per_concept(responses)
+    for i, (row, response) in enumerate(zip(rows, responses)):
         c.model.update(state, response)
         if concept_ids is None or response.concept_id in concept_ids:
             agg = aggregates.setdefault(response.concept_id, _Aggregate())
+            score = c.model.mastery(state, response.concept_id, response.at) if last[response.concept_id] == i else 0.0
             agg.add(correct=response.correct, seconds=row.time_taken_seconds, confidence=row.confidence,
-                    score=c.model.mastery(state, response.concept_id, response.at), at=row.timestamp)
+                    score=score, at=row.timestamp)
     learner.replace_state(session, student_id, c, state, answers=len(rows))
     stored = _mastery_rows(session, student_id, aggregates)
     for concept_id, agg in aggregates.items():
         agg.write(stored[concept_id], now)
     session.flush()
+
+
+def _last_index_per_concept(responses: Sequence[Response]) -> dict[str, int]:
+    """Where each concept's latest answer is. A mastery row keeps the score right after that
+    answer (_Aggregate.add keeps the last), so the model is asked only there: one call per
+    concept instead of one per answer, which was most of a replay's time."""
+    return {response.concept_id: i for i, response in enumerate(responses)}
 
 
 def _fold_in_newer(session: Session, student_id: str, c: learner.Content, now: datetime) -> bool:
@@ -164,12 +173,13 @@ def _fold_in_newer(session: Session, student_id: str, c: learner.Content, now: d
     responses = [learner.response_of(tuple(row[:5]), c) for row in newer]
     rows = _mastery_rows(session, student_id, {r.concept_id for r in responses})
     aggregates = {concept: _Aggregate.of(row) for concept, row in rows.items()}
-    for row, response in zip(newer, responses):
+    last = _last_index_per_concept(responses)
+    for i, (row, response) in enumerate(zip(newer, responses)):
         student.update(response)
         concept = response.concept_id
+        score = c.model.mastery(student.state, concept, response.at) if last[concept] == i else 0.0
         aggregates[concept].add(correct=response.correct, seconds=row.time_taken_seconds,
-                                confidence=row.confidence,
-                                score=c.model.mastery(student.state, concept, response.at), at=row.timestamp)
+                                confidence=row.confidence, score=score, at=row.timestamp)
     for concept, agg in aggregates.items():
         agg.write(rows[concept], now)
     session.flush()
