@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.base import UTCDateTime
 from desktop_app.db.ids import new_id
-from desktop_app.db.models import SYNCED_MODELS, Question, QuestionAttempt, SyncState, User
+from desktop_app.db.models import SYNCED_MODELS, QuestionAttempt, SyncState, User
 from desktop_app.db.outbox import CONTENT_VERSION_KEY
 from desktop_app.db.serialize import content_fields
 from sync_client import singletons
@@ -55,8 +55,7 @@ class Applied:
     inserted: int = 0
     updated: int = 0
     newest_stamp: str = ""
-    # attempt id -> (student id, question id), of attempts inserted or changed
-    changed_attempts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    changed_students: set[str] = field(default_factory=set)  # whose attempts were inserted or changed
     held: list[dict[str, Any]] = field(default_factory=list)  # changes waiting for a parent row
 
     @property
@@ -215,8 +214,7 @@ def _apply_table(session: Session, model: type, items: list[Any], applied: Appli
     applied.updated += len(updates)
     if model is QuestionAttempt:
         changed = inserts.keys() | updates.keys()
-        applied.changed_attempts.update((change["row_id"], (fields["student_id"], fields["question_id"]))
-                                        for change, fields, _ in items if change["row_id"] in changed)
+        applied.changed_students.update(fields["student_id"] for change, fields, _ in items if change["row_id"] in changed)
 
 
 def _insert_many(session: Session, table: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
@@ -321,21 +319,3 @@ class _Reader:
                 self.good_stamps.add(stamp)
             out[name] = stamp
         return fields, out
-
-
-def concepts_of_attempts(session: Session, attempts: dict[str, tuple[str, str]]) -> dict[str, set[str]]:
-    """student id -> concept ids touched by these attempts (whose mastery must be recomputed).
-
-    `attempts` maps attempt id -> (student id, question id): a page of a thousand attempts
-    names a few hundred questions at most, and only those are looked up.
-    """
-    question_ids = list({question for _, question in attempts.values()})
-    concept_of: dict[str, str] = {}
-    for start in range(0, len(question_ids), 500):
-        concept_of.update(session.execute(select(Question.id, Question.concept_id)
-                                          .where(Question.id.in_(question_ids[start:start + 500]))).all())
-    out: dict[str, set[str]] = defaultdict(set)
-    for student_id, question_id in attempts.values():
-        if question_id in concept_of:
-            out[student_id].add(concept_of[question_id])
-    return dict(out)

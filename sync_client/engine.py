@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from desktop_app.db.database import LocalDatabase
 from desktop_app.db.outbox import applying_remote
 from sync_client import outbox, reown, state
-from sync_client.apply import apply_changes, concepts_of_attempts
+from sync_client.apply import apply_changes
 from sync_client.counts import compare_counts
 from sync_client.errors import AuthRequired, OpsRejected, PayloadTooLarge, Rejection, SyncError
 from sync_client.outbox import FailedOp
@@ -251,7 +251,7 @@ class Synchronizer:
                         applied = apply_changes(session, held + page.changes)
                         if applied.newest_stamp:
                             self.db.clock.receive(applied.newest_stamp)
-                        state.add_stale_mastery(session, concepts_of_attempts(session, applied.changed_attempts))
+                        state.add_stale_students(session, applied.changed_students)
                         held = applied.held
                         safe_cursor = _safe_cursor(safe_cursor, page.changes, page.next_cursor, held)
                         state.put(session, state.CURSOR, str(safe_cursor))
@@ -340,8 +340,7 @@ class Synchronizer:
             if not state.get(session, state.MASTERY_STALE):
                 return
         with self.db.transaction() as session:
-            stale = state.stale_mastery(session)
-            for student_id in stale:
+            for student_id in sorted(state.stale_students(session)):
                 self._recompute(session, student_id=student_id, concept_ids=None, now=self._now())
             state.drop(session, state.MASTERY_STALE)
 

@@ -23,7 +23,7 @@ USER_ID = "sync_user_id"
 ROLE = "sync_role"
 CURSOR = "sync_pull_cursor"
 LAST_SYNCED = "sync_last_synced_at"
-MASTERY_STALE = "sync_mastery_stale"  # {student id: [concept ids]} applied but not yet recomputed
+MASTERY_STALE = "sync_mastery_stale"  # [student ids] whose pulled attempts are not yet recomputed
 FALLBACK_NOTICE = "sync_secret_fallback_noticed"
 
 INITIAL_CURSOR = "0"
@@ -46,18 +46,15 @@ def drop(session: Session, key: str) -> None:
     session.execute(delete(SyncState).where(SyncState.key == key))
 
 
-def stale_mastery(session: Session) -> dict[str, set[str]]:
+def stale_students(session: Session) -> set[str]:
+    """Students whose pulled attempts are not yet in their mastery (recomputed after the pull)."""
     raw = get(session, MASTERY_STALE)
-    return {k: set(v) for k, v in json.loads(raw).items()} if raw else {}
+    return set(json.loads(raw)) if raw else set()  # a list; older versions stored {student: [concepts]}
 
 
-def add_stale_mastery(session: Session, touched: dict[str, set[str]]) -> None:
-    if not touched:
-        return
-    stale = stale_mastery(session)
-    for student, concepts in touched.items():
-        stale.setdefault(student, set()).update(concepts)
-    put(session, MASTERY_STALE, json.dumps({k: sorted(v) for k, v in stale.items()}))
+def add_stale_students(session: Session, students: set[str]) -> None:
+    if students - (stale := stale_students(session)):
+        put(session, MASTERY_STALE, json.dumps(sorted(stale | students)))
 
 
 class TokenStore:
