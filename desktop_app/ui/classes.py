@@ -195,7 +195,7 @@ class ClassesPage(QWidget):
         return self.tables.get(self.class_box.currentData())
 
     def _show_class(self) -> None:
-        info = next((c for c in self.classes if c["class_id"] == self.class_box.currentData()), None)
+        info = self._current()
         self.code.setText(self.tr("Join code: %1").replace("%1", info["join_code"]) if info else "")
         self.copy_button.setEnabled(info is not None)
         self.rename_button.setEnabled(info is not None and self._client is not None)
@@ -243,12 +243,11 @@ class ClassesPage(QWidget):
             self.new_name.setFocus()
             return
         client = self._client
-        self.create_button.setEnabled(False)
-        self.progress.show()
+        self._busy(True)
         self.net.run(lambda: client.create_class(name), on_success=self._created, on_failure=self._create_failed)
 
     def _created(self, created: dict[str, Any]) -> None:
-        self.create_button.setEnabled(True)
+        self._busy(False)
         self.new_name.clear()
         self._done = (self.tr("Created %1. Give your students the join code %2.")
                       .replace("%1", created["name"]).replace("%2", created["join_code"]))
@@ -259,9 +258,7 @@ class ClassesPage(QWidget):
         self.refresh()
 
     def _create_failed(self, exc: Exception) -> None:
-        self.create_button.setEnabled(True)
-        self.progress.hide()
-        self.status.setText(self.tr("The class was not created: %1").replace("%1", str(exc)))
+        self._change_failed(self.tr("The class was not created: %1"), exc)
 
     def _current(self) -> dict[str, Any] | None:
         return next((c for c in self.classes if c["class_id"] == self.class_box.currentData()), None)
@@ -305,6 +302,7 @@ class ClassesPage(QWidget):
                      on_failure=lambda exc: self._change_failed(self.tr("The class was not deleted: %1"), exc))
 
     def _busy(self, busy: bool) -> None:
+        """While one request changes classes, no other can start."""
         for widget in (self.rename_button, self.delete_button, self.create_button):
             widget.setEnabled(not busy)
         self.progress.setVisible(busy)
@@ -326,7 +324,7 @@ class ClassesPage(QWidget):
         self._show_class()
 
     def copy_code(self) -> None:
-        info = next((c for c in self.classes if c["class_id"] == self.class_box.currentData()), None)
+        info = self._current()
         if info is not None:
             QGuiApplication.clipboard().setText(info["join_code"])
             self.status.setText(self.tr("Join code copied."))
