@@ -112,10 +112,11 @@ class Http:
 
 class Device(threading.Thread):
     def __init__(self, base: str, user_id: str, token: str, questions: list[str], args: argparse.Namespace,
-                 deadline: float, timings: dict[str, list[float]], lock: threading.Lock) -> None:
+                 timings: dict[str, list[float]], lock: threading.Lock) -> None:
         super().__init__(daemon=True)
-        self.base, self.user_id, self.questions, self.args = base, user_id, questions, args
-        self.deadline, self.timings, self.lock = deadline, timings, lock
+        self.user_id, self.questions, self.args = user_id, questions, args
+        self.timings, self.lock = timings, lock
+        self.deadline = 0.0  # set once every device is prepared
         self.http = Http(base, {**HEADERS, "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
         self.device = "bench" + user_id[-8:]
         self.clock = HybridLogicalClock(self.device)
@@ -266,7 +267,7 @@ def main() -> int:
         time_auth(base, 3, timings)
         questions = question_ids(150)
         lock = threading.Lock()
-        devices = [Device(base, uid, token, questions, args, 0.0, timings, lock) for uid, token in accounts]
+        devices = [Device(base, uid, token, questions, args, timings, lock) for uid, token in accounts]
         for d in devices:
             d.prepare()
         deadline = time.monotonic() + args.max_seconds

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg
 
+from desktop_app.db.base import naive_utc
 from desktop_app.db.ids import new_id
 from desktop_app.services.passwords import hash_password, verify_password
 from sync_server.config import LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS
@@ -57,11 +58,6 @@ def token_digest(token: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _naive(moment: datetime) -> datetime:
-    """UTCDateTime columns hold naive UTC (desktop_app/db/base.py)."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _hash(password: str) -> str:
@@ -99,7 +95,7 @@ class Accounts:
             row = conn.execute(
                 "INSERT INTO users (id, username, password_hash, role, display_name, created_at) "
                 "VALUES (%s, %s, %s, %s, NULL, %s) ON CONFLICT DO NOTHING RETURNING id",
-                (uid, username, password_hash, role, _naive(_now()))).fetchone()
+                (uid, username, password_hash, role, naive_utc(_now()))).fetchone()
             if row is None:
                 taken = conn.execute("SELECT 1 FROM users WHERE username = %s", (username,)).fetchone()
                 if taken:
@@ -116,15 +112,16 @@ class Accounts:
         hold "~"), so the code cannot be guessed at speed: after LOGIN_MAX_FAILURES wrong
         ones, teacher registrations wait out the window (429).
         """
+        refused = Forbidden("a teacher account needs the school's teacher code; ask whoever runs this server",
+                            code="teacher_code_required")
+        if not self._teacher_code:
+            raise refused  # this server registers students only: nothing to guess
         now = _now()
         self.db.run(lambda conn: _throttle(conn, TEACHER_CODE_KEY, now))
-        if self._teacher_code and given is not None and secrets.compare_digest(given.encode(),
-                                                                               self._teacher_code.encode()):
+        if given is not None and secrets.compare_digest(given.encode(), self._teacher_code.encode()):
             return
-        if self._teacher_code:
-            _count_failure(self.db, TEACHER_CODE_KEY, now)
-        raise Forbidden("a teacher account needs the school's teacher code; ask whoever runs this server",
-                        code="teacher_code_required")
+        _count_failure(self.db, TEACHER_CODE_KEY, now)
+        raise refused
 
     def login(self, *, username: str, password: str, device_id: str) -> dict[str, str]:
         """A new token for the account. Raises Throttled or Unauthorized(invalid_credentials)."""
@@ -147,7 +144,7 @@ class Accounts:
             conn.execute("UPDATE server_login_failures SET failures = 0 WHERE username = %s", (username,))
             conn.execute("INSERT INTO server_tokens (token_hash, user_id, device_id, created_at, expires_at) "
                          "VALUES (%s, %s, %s, %s, %s)",
-                         (token_digest(token), user[0], device_id, _naive(now), _naive(expires)))
+                         (token_digest(token), user[0], device_id, naive_utc(now), naive_utc(expires)))
 
         self.db.run(issue)
         return {"token": token, "user_id": user[0], "role": user[2], "expires_at": expires.isoformat()}
@@ -156,7 +153,7 @@ class Accounts:
         """Revoke the caller's token (idempotent)."""
         self.db.run(lambda conn: conn.execute(
             "UPDATE server_tokens SET revoked_at = %s WHERE token_hash = %s AND revoked_at IS NULL",
-            (_naive(_now()), caller.token_hash)))
+            (naive_utc(_now()), caller.token_hash)))
 
     def authenticate(self, token: str) -> Caller:
         """The caller holding bearer `token`, in a transaction of its own (see caller_in)."""
@@ -200,7 +197,7 @@ def _throttle(conn: psycopg.Connection, key: str, now: datetime) -> None:
 
 def _count_failure(db: Database, key: str, now: datetime) -> None:
     cutoff = now - timedelta(seconds=LOGIN_WINDOW_SECONDS)
-    db.run(lambda conn: conn.execute(_FAILED, {"u": key, "now": _naive(now), "cutoff": _naive(cutoff)}))
+    db.run(lambda conn: conn.execute(_FAILED, {"u": key, "now": naive_utc(now), "cutoff": naive_utc(cutoff)}))
 
 
 _FAILED = """

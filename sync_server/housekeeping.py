@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from desktop_app.db.base import naive_utc
 from sync_server.db import Database
 
 SEEN_OPS_KEPT = timedelta(days=180)
@@ -17,5 +18,5 @@ SEEN_OPS_KEPT = timedelta(days=180)
 
 def prune_seen_ops(db: Database, *, now: datetime | None = None, kept: timedelta = SEEN_OPS_KEPT) -> int:
     """Delete op ids seen before `now - kept`; returns how many went."""
-    cutoff = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None) - kept
+    cutoff = naive_utc(now or datetime.now(timezone.utc)) - kept
     return db.run(lambda conn: conn.execute("DELETE FROM server_seen_ops WHERE seen_at < %s", (cutoff,)).rowcount)

@@ -119,12 +119,15 @@ class PullResponse(BaseModel):
 
 
 # -- classes -------------------------------------------------------------------------------
+ClassName = Annotated[str, Field(min_length=1, max_length=128), Clean]
+
+
 class CreateClassRequest(BaseModel):
-    name: Annotated[str, Field(min_length=1, max_length=128), Clean]
+    name: ClassName
 
 
 class RenameClassRequest(BaseModel):
-    name: Annotated[str, Field(min_length=1, max_length=128), Clean]
+    name: ClassName
 
 
 class ClassChanged(BaseModel):

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, Integer, String, UniqueConstraint
 from sqlalchemy.dialects import postgresql
 
-from desktop_app.db.base import UTCDateTime
+from desktop_app.db.base import UTCDateTime, naive_utc
 from desktop_app.db.models import SYNCED_MODELS
 from desktop_app.db.models.content import QUESTION_TYPES
 from desktop_app.db.serialize import content_fields
@@ -245,7 +245,7 @@ def to_db(column: Column, value: Any) -> Any:
     if value is None:
         return None
     if column.kind == "datetime":
-        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+        return naive_utc(value).isoformat()
     if column.kind == "date":
         return value.isoformat()
     return value

@@ -22,6 +22,11 @@ NAMING_CONVENTION = {
 }
 
 
+def naive_utc(moment: datetime) -> datetime:
+    """An aware datetime as UTCDateTime stores it: naive UTC."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in and out, on every backend.
 
@@ -37,7 +42,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use an aware UTC datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return naive_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=timezone.utc)

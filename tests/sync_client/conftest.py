@@ -214,20 +214,20 @@ def seed_syllabus(server: Any, laptop: Laptop) -> None:
                 server.seed(table, row.id, {n: getattr(row, n) for n in content_fields(model)}, SEED_STAMP)
 
 
-def sign_up(laptop: Laptop, username: str = "alice", *, server_url: str = "fake://server") -> str:
+def sign_up(laptop: Laptop, username: str = "alice", *, server_url: str = "fake://server",
+            role: str = "student") -> str:
     from sync_client import account
+    from tests.sync_server.conftest import TEACHER_CODE
     return account.register(laptop.db, laptop.transport, laptop.tokens, server_url=server_url, username=username,
-                            password=PASSWORD).user_id
+                            password=PASSWORD, role=role,
+                            teacher_code=TEACHER_CODE if role == "teacher" else None).user_id
 
 
 def signed_up(make: Callable[..., Laptop], url: str, name: str, role: str = "student") -> Laptop:
     """A new laptop (make_laptop) with an account of `role` on the real server at `url`."""
-    from sync_client import account
     from sync_client.transport import HttpTransport
-    from tests.sync_server.conftest import TEACHER_CODE
     laptop = make(HttpTransport(url), name)
-    account.register(laptop.db, laptop.transport, laptop.tokens, server_url=url, username=name, password=PASSWORD,
-                     role=role, teacher_code=TEACHER_CODE if role == "teacher" else None)
+    sign_up(laptop, name, server_url=url, role=role)
     return laptop
 
 

@@ -121,8 +121,9 @@ def test_a_replay_is_acknowledged_once_and_a_changed_replay_is_refused(db: Datab
 def test_one_bad_attempt_in_a_bulk_batch_is_named_and_nothing_is_stored(db: Database, spoil: Any, code: str) -> None:
     load_bank(db)
     caller, other, clock = _student(db), _student(db), HybridLogicalClock("laptop")
+    questions = question_ids(10)
     ops = [Op("question_attempts", new_id(), {
-        "student_id": caller.user_id, "question_id": random.choice(question_ids(10)), "answer": "7",
+        "student_id": caller.user_id, "question_id": random.choice(questions), "answer": "7",
         "is_correct": True, "time_taken_seconds": 9.0, "confidence": 2,
         "timestamp": datetime.now(timezone.utc).isoformat(), "device_id": "laptop", "deleted": False},
         clock.now()) for _ in range(50)]
