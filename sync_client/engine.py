@@ -156,20 +156,23 @@ class Synchronizer:
                     if len(flying) == 2 or not alongside:
                         self._settle(*flying.pop(0), result)
             except BaseException:
-                for batch, sending in flying:  # wait, and keep what landed; the first error is raised
-                    try:
-                        self._settle(batch, sending, result)
-                    except Exception:  # noqa: BLE001 (this batch's ops simply stay pending)
-                        pass
+                self._drain(flying, result)  # keep what landed; the error already raised is the first
                 raise
-            errors = []
-            for batch, sending in flying:  # stopped with batches in flight: wait for their answers
-                try:
-                    self._settle(batch, sending, result)
-                except SyncError as exc:
-                    errors.append(exc)
-            if errors:
-                raise errors[0]
+            error = self._drain(flying, result)  # stopped with batches in flight
+            if error is not None:
+                raise error
+
+    def _drain(self, flying: list[tuple[list[dict[str, Any]], Future[Any]]], result: RoundResult) -> Exception | None:
+        """Wait for every batch still in flight and settle it; returns the first failure (the
+        ops of a failed batch stay pending)."""
+        first = None
+        for batch, sending in flying:
+            try:
+                self._settle(batch, sending, result)
+            except Exception as exc:  # noqa: BLE001 (reported to the caller, not swallowed)
+                first = first or exc
+        flying.clear()
+        return first
 
     def _settle(self, batch: list[dict[str, Any]], sending: Future[Any], result: RoundResult) -> None:
         """Record the server's answer to one batch (see push)."""
