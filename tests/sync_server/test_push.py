@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
+import pytest
+
 from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.ids import new_id
 from sync_server.classes import profile_id
@@ -137,6 +140,20 @@ def test_a_rejected_op_rejects_the_batch_and_changes_nothing(server: Server, pro
     # The client sets the rejected op aside and sends the rest: accepted.
     _ok(user.push(good))
     assert server.sql("SELECT count(*) FROM question_attempts WHERE student_id = %s", (user.user_id,)) == [(2,)]
+
+
+def test_the_rows_attempts_refer_to_can_never_be_deleted(server: Server, provision: Callable[..., User]) -> None:
+    """The server checks an attempt's question and student at push, with no foreign key
+    after that (migration 0003): so PostgreSQL itself refuses to delete either kind of row."""
+    user = provision()
+    q = question_ids(1)[0]
+    _ok(user.push([user.attempt(q)]))
+    for statement, params in (("DELETE FROM questions WHERE id = %s", (q,)),
+                              ("DELETE FROM users WHERE id = %s", (user.user_id,)), ("TRUNCATE questions CASCADE", None)):
+        with pytest.raises(psycopg.errors.RestrictViolation, match="never deleted"):
+            server.sql(statement, params)
+    assert server.sql("SELECT count(*) FROM question_attempts a JOIN questions q ON q.id = a.question_id "
+                      "JOIN users u ON u.id = a.student_id WHERE a.student_id = %s", (user.user_id,)) == [(1,)]
 
 
 def test_malformed_ops_are_named(server: Server, provision: Callable[..., User]) -> None:
