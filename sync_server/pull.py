@@ -72,15 +72,11 @@ def pull(db: Database, identify: Identify, *, after: int, limit: int, skip_devic
                   read_only=True)
 
 
-# Attempts are append-only (push refuses to update or tombstone them), so their count needs
-# no tombstone filter: PostgreSQL counts them from the (student_id, timestamp) index alone.
-# The client counts them the same way (sync_client/counts.py APPEND_ONLY).
-_APPEND_ONLY = frozenset({ATTEMPTS})
-
-
 def _count_sql(name: str, spec: Any, role: str) -> str:
-    """A scalar subquery counting the rows of `name` the caller can pull (parameters by name)."""
-    where = [] if name in _APPEND_ONLY else ["NOT deleted"]
+    """A scalar subquery counting the rows of `name` the caller can pull (parameters by name).
+    Append-only rows are never tombstoned: PostgreSQL counts attempts from the (student_id,
+    timestamp) index alone. The client counts the same way (sync_client/counts.py)."""
+    where = [] if spec.append_only else ["NOT deleted"]
     if spec.access == OWNED:
         where.append(f'"{spec.owner}" = ANY(%(owners)s)')
     elif spec.access == CLASS and role == "student":

@@ -85,7 +85,7 @@ def parse(batch: Batch, op: Op) -> Parsed | None:
         return batch.reject(op.op_id, "invalid_field", str(exc))
     if spec.access in (SYLLABUS, CLASS) and not batch.caller.is_teacher:
         return batch.reject(op.op_id, "forbidden", f"only teachers may write {spec.name}")
-    if spec.name == ATTEMPTS and op.operation != "insert":
+    if spec.append_only and op.operation != "insert":
         return batch.reject(op.op_id, "append_only", "question attempts are never updated or deleted")
     return Parsed(op, spec, values)
 

@@ -20,7 +20,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, Integer, Str
 from sqlalchemy.dialects import postgresql
 
 from desktop_app.db.base import UTCDateTime, naive_utc
-from desktop_app.db.models import SYNCED_MODELS
+from desktop_app.db.models import APPEND_ONLY, SYNCED_MODELS
 from desktop_app.db.models.content import QUESTION_TYPES
 from desktop_app.db.serialize import content_fields
 
@@ -69,6 +69,9 @@ class TableSpec:
     fields: list[str] = field(default_factory=list)  # content column names, in model order
     # Foreign-key columns other than the owner: column -> referenced synced table.
     references: dict[str, str] = field(default_factory=dict)
+    # Rows are immutable events: push refuses updates and deletes, stored rows need no merge
+    # and no tombstone filter, and a row stamped `hlc` on every field stores no field_stamps.
+    append_only: bool = False
 
     def __post_init__(self) -> None:
         self.fields[:] = list(self.columns)
@@ -126,7 +129,7 @@ def _spec(name: str, model: type) -> TableSpec:
         access = OWNED
     converted = tuple(c.name for c in columns.values() if c.kind in ("date", "datetime"))
     return TableSpec(name=name, model=model, access=access, columns=columns, owner=owner,
-                     uniques=uniques, checks=checks, converted=converted)
+                     uniques=uniques, checks=checks, converted=converted, append_only=name in APPEND_ONLY)
 
 
 def _clean_text(value: str) -> str | None:

@@ -42,10 +42,10 @@ def _listening_as_uvicorn_binds_for_workers() -> socket.socket:
 
 
 def test_the_server_protocol_turns_nagle_off_where_uvicorn_left_it_on() -> None:
-    from uvicorn.protocols.http.h11_impl import H11Protocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     config = Config(app=lambda scope, receive, send: None, http=IMPORT_PATH)
     config.load()
     ours = config.http_protocol_class  # the class `adaptive-learning-server` hands uvicorn
-    assert _nodelay_of_accepted_connection(_listening_as_uvicorn_binds_for_workers(), H11Protocol) == 0
+    assert _nodelay_of_accepted_connection(_listening_as_uvicorn_binds_for_workers(), HttpToolsProtocol) == 0
     assert _nodelay_of_accepted_connection(_listening_as_uvicorn_binds_for_workers(), ours) != 0

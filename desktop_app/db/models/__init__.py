@@ -17,3 +17,6 @@ __all__ = [
 SYNCED_MODELS = {m.__tablename__: m for m in (
     StudentProfile, SchoolClass, Topic, TopicPrerequisite, Concept, Question, QuestionAttempt, StudyPlan,
 )}
+# Synced tables of immutable events: written once, never updated or tombstoned (the server
+# refuses both), so counting them needs no tombstone filter and merging them never happens.
+APPEND_ONLY = frozenset({QuestionAttempt.__tablename__})
