@@ -89,9 +89,9 @@ class Database:
         """
         for attempt in range(_ATTEMPTS):
             with self.connection() as conn:
+                if read_only:  # psycopg then opens the transaction with one BEGIN that says so
+                    conn.isolation_level, conn.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
                 try:
-                    if read_only:
-                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     result = work(conn)
                     conn.commit()
                     return result
@@ -102,6 +102,9 @@ class Database:
                 except BaseException:
                     conn.rollback()
                     raise
+                finally:
+                    if read_only:  # back to the server's defaults before the pool hands it out again
+                        conn.isolation_level, conn.read_only = None, None
             time.sleep(random.uniform(0, 0.005 * 2 ** attempt))
         raise Busy("the server is busy; retry shortly")
 

@@ -1,0 +1,30 @@
+"""Units of work on the server's PostgreSQL: one snapshot for readers, and a pooled
+connection that goes back to read-write after a reader used it."""
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from sync_server.db import Database
+
+pytestmark = pytest.mark.postgres
+
+
+def test_a_read_only_unit_sees_one_snapshot_and_cannot_write(pg_url: str) -> None:
+    db = Database(pg_url, pool_size=1)  # one connection: the reader and the writer share it
+    try:
+        db.run(lambda conn: conn.execute("CREATE TABLE t (n int)"))
+
+        def reader(conn: psycopg.Connection) -> tuple[str, str]:
+            level = conn.execute("SHOW transaction_isolation").fetchone()
+            read_only = conn.execute("SHOW transaction_read_only").fetchone()
+            return level[0], read_only[0]  # type: ignore[index]
+
+        assert db.run(reader, read_only=True) == ("repeatable read", "on")
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            db.run(lambda conn: conn.execute("INSERT INTO t VALUES (1)"), read_only=True)
+        db.run(lambda conn: conn.execute("INSERT INTO t VALUES (2)"))  # the same connection, writable again
+        assert db.run(reader) == ("read committed", "off")
+        assert db.run(lambda conn: conn.execute("SELECT n FROM t").fetchall()) == [(2,)]
+    finally:
+        db.dispose()
