@@ -42,7 +42,7 @@ FINGERPRINT = BUILD / "package-inputs.sha256"
 
 # Dependencies of the project that the desktop app does not need at run time: the sync
 # server's stack, and numpy (research tooling only: desktop_app/engine/mastery.py is stdlib).
-NOT_IN_DESKTOP = {"fastapi", "uvicorn", "psycopg", "numpy"}
+NOT_IN_DESKTOP = {"fastapi", "uvicorn", "httptools", "psycopg", "numpy"}
 # Where the spec reads; everything else the app's behaviour depends on.
 INPUTS = ("desktop_app", "sync_client", "alembic", "resources", "packaging", "pyproject.toml")
 

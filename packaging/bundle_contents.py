@@ -45,7 +45,7 @@ QT_EXCLUDES = [
 PYTHON_EXCLUDES = [
     # the sync server's stack (same repository, other process)
     "sync_server", "fastapi", "starlette", "uvicorn", "psycopg", "psycopg_binary", "psycopg_pool",
-    "pydantic", "pydantic_core", "anyio",
+    "pydantic", "pydantic_core", "anyio", "httptools",
     # research and evaluation tooling (numpy); the app's engine is stdlib-only
     "numpy", "desktop_app.engine.evaluate", "desktop_app.engine.fitting",
     "desktop_app.engine.knowledge_tracing",

@@ -40,6 +40,7 @@ from sync_client import outbox, reown, state
 from sync_client.apply import apply_changes
 from sync_client.counts import compare_counts
 from sync_client.errors import AuthRequired, OpsRejected, PayloadTooLarge, Rejection, SyncError
+from sync_client.gc_pause import collector_paused
 from sync_client.outbox import FailedOp
 from sync_client.transport import PullPage, Summary, Transport
 
@@ -90,8 +91,13 @@ class Synchronizer:
         """One full round. Returns what happened; raises as the module docstring says.
 
         push -> pull (its last page carries the server's counts, taken in the same snapshot:
-        a no-op round is one request) -> compare counts with them.
+        a no-op round is one request) -> compare counts with them. The cyclic garbage
+        collector waits until the round is over (gc_pause.py says why).
         """
+        with collector_paused():
+            return self._run(should_stop)
+
+    def _run(self, should_stop: Callable[[], bool]) -> RoundResult:
         # Kept on the instance: a round that fails half-way has still committed what it pulled.
         result = self.result = RoundResult()
         token = self._require_token()

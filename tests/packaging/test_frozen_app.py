@@ -88,7 +88,7 @@ def test_the_bundle_is_small_and_leaves_out_what_the_desktop_does_not_use(frozen
     size_mb = build.folder_size(folder) / 1e6
     assert size_mb <= MAX_BUNDLE_MB, f"{size_mb:.0f} MB"
     names = {p.name.lower() for p in folder.rglob("*")}
-    for absent in ("numpy", "fastapi", "uvicorn", "psycopg", "pytest", "hypothesis", "sync_server",
+    for absent in ("numpy", "fastapi", "uvicorn", "httptools", "psycopg", "pytest", "hypothesis", "sync_server",
                    "libqt6qml.so.6", "libqt6quick.so.6", "libqt6webenginecore.so.6", "qtqml.abi3.so"):
         assert absent not in names, absent
     for present in ("2026_11_24_0001_initial_schema.py", "sample_bank.json", "app.svg", "app.qss"):
