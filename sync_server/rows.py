@@ -59,7 +59,7 @@ def _records(spec: TableSpec, states: list[RowState]) -> list[dict[str, Any]]:
 
     A row whose every field carries the same stamp (a row created by one op: nearly every
     attempt) is sent without `field_stamps`, and _stamps_sql rebuilds it from `hlc` (or, for
-    an attempt, leaves it NULL): the stamps are most of a row's JSON, which PostgreSQL would
+    an attempt, stores {}): the stamps are most of a row's JSON, which PostgreSQL would
     otherwise parse row by row.
     """
     rows = []
