@@ -103,7 +103,10 @@ class Database:
                     conn.rollback()
                     raise
                 finally:
-                    if read_only:  # back to the server's defaults before the pool hands it out again
+                    # Back to the server's defaults before the pool hands it out again. One that
+                    # is not idle now was lost (its rollback failed): the pool discards it, and
+                    # psycopg refuses the reset outside an idle connection.
+                    if read_only and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
                         conn.isolation_level, conn.read_only = None, None
             time.sleep(random.uniform(0, 0.005 * 2 ** attempt))
         raise Busy("the server is busy; retry shortly")

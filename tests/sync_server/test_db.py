@@ -28,3 +28,15 @@ def test_a_read_only_unit_sees_one_snapshot_and_cannot_write(pg_url: str) -> Non
         assert db.run(lambda conn: conn.execute("SELECT n FROM t").fetchall()) == [(2,)]
     finally:
         db.dispose()
+
+
+def test_a_connection_lost_in_a_read_only_unit_is_reported_as_lost(pg_url: str) -> None:
+    """The app answers psycopg.OperationalError with 503 "database unavailable" (clients retry);
+    the lost connection must not turn into another error on the way out."""
+    db = Database(pg_url, pool_size=1)
+    try:
+        with pytest.raises(psycopg.OperationalError):
+            db.run(lambda conn: conn.execute("SELECT pg_terminate_backend(pg_backend_pid())"), read_only=True)
+        assert db.run(lambda conn: conn.execute("SELECT 1").fetchone()) == (1,)  # a new connection
+    finally:
+        db.dispose()
