@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from desktop_app.db.database import LocalDatabase
+from desktop_app.db.models import APPEND_ONLY
 from desktop_app.db.outbox import applying_remote
 from sync_client import outbox, reown, state
 from sync_client.apply import apply_changes
@@ -356,7 +357,7 @@ class Synchronizer:
 
 def _attempts_only(batch: list[dict[str, Any]]) -> bool:
     """Nothing but new attempts: rows that no other op of the queue depends on or changes."""
-    return all(op["table"] == "question_attempts" and op["operation"] == "insert" for op in batch)
+    return all(op["table"] in APPEND_ONLY and op["operation"] == "insert" for op in batch)
 
 
 def _safe_cursor(previous: Any, changes: list[dict[str, Any]], next_cursor: Any,

@@ -27,7 +27,8 @@ import psycopg
 from sync_server import changelog, rows
 from sync_server.auth import Caller
 from sync_server.db import Database
-from sync_server.push import ATTEMPTS, Identify
+from sync_server.push import Identify
+from sync_server.push_attempts import ATTEMPTS
 from sync_server.tables import CLASS, OWNED, SPECS, SYLLABUS
 
 

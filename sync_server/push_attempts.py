@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from desktop_app.db.models import QuestionAttempt
 from sync_server import changelog, rows
 from sync_server.auth import Caller
 from sync_server.push_checks import Batch, stamp_ok, storage_errors
@@ -26,7 +27,7 @@ from sync_server.tables import SPECS, parse_fields, to_db
 if TYPE_CHECKING:
     from sync_server.push import Op
 
-ATTEMPTS = "question_attempts"
+ATTEMPTS = QuestionAttempt.__tablename__
 _SPEC = SPECS[ATTEMPTS]
 _FIELDS = frozenset(_SPEC.fields)
 _OWNER = _SPEC.owner

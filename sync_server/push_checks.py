@@ -148,7 +148,7 @@ class Batch:
                 self.reject(op.op_id, "unknown_reference", f"{spec.name}.{column}: no {table} row {target} "
                             "that you may use")
                 return False
-        if spec.name == "question_attempts" and state.known:
+        if spec.append_only and state.known:
             if any(state.values.get(k) != v for k, v in values.items()):
                 self.reject(op.op_id, "append_only", "this attempt exists with different content")
             return False  # the same attempt again: nothing to do
