@@ -60,7 +60,6 @@ class SyncConfig:
     push_max_bytes: int = 2_000_000
     pull_page: int = 1000  # the server caps a page at 1000
     prefetch: bool = True  # fetch the next page while applying this one
-    push_ahead: bool = True  # send the next batch of new attempts while the server stores one
 
 
 @dataclass
@@ -152,7 +151,7 @@ class Synchronizer:
                         batch = outbox.next_batch(session, max_ops=self._push_max_ops,
                                                   max_bytes=self.config.push_max_bytes,
                                                   after=(last["hlc"], last["op_id"]) if last else None)
-                    alongside = bool(batch) and self.config.push_ahead and _attempts_only(batch)
+                    alongside = bool(batch) and _attempts_only(batch)
                     if flying and not alongside:
                         self._settle(*flying.pop(0), result)  # then read the queue again
                         continue

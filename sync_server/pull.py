@@ -29,7 +29,7 @@ from sync_server.auth import Caller
 from sync_server.db import Database
 from sync_server.push import Identify
 from sync_server.push_attempts import ATTEMPTS
-from sync_server.tables import CLASS, OWNED, SPECS, SYLLABUS
+from sync_server.tables import CLASS, OWNED, SPECS, SYLLABUS, TableSpec
 
 
 # Attempts the asking device recorded itself (see the module docstring).
@@ -73,8 +73,8 @@ def pull(db: Database, identify: Identify, *, after: int, limit: int, skip_devic
                   read_only=True)
 
 
-def _count_sql(name: str, spec: Any, role: str) -> str:
-    """A scalar subquery counting the rows of `name` the caller can pull (parameters by name).
+def _count_sql(spec: TableSpec, role: str) -> str:
+    """A scalar subquery counting the rows of a table the caller can pull (parameters by name).
     Append-only rows are never tombstoned: PostgreSQL counts attempts from the (student_id,
     timestamp) index alone. The client counts the same way (sync_client/counts.py)."""
     where = [] if spec.append_only else ["NOT deleted"]
@@ -85,7 +85,7 @@ def _count_sql(name: str, spec: Any, role: str) -> str:
     elif spec.access != SYLLABUS:
         where.append(f'"{spec.owner}" = %(user)s')
     condition = f" WHERE {' AND '.join(where)}" if where else ""
-    return f'(SELECT count(*) FROM "{name}"{condition})'
+    return f'(SELECT count(*) FROM "{spec.name}"{condition})'
 
 
 # The newest seq among the entries a scope can see: every write of a visible row moves its
@@ -152,7 +152,7 @@ def _summary(conn: psycopg.Connection, memo: CountsMemo, caller: Caller, scope: 
     key = (caller.user_id, caller.role, scope.owners, scope.class_ids)
     counts = memo.get(key, newest)
     if counts is None:
-        parts = [_count_sql(name, spec, caller.role) for name, spec in SPECS.items()]
+        parts = [_count_sql(spec, caller.role) for spec in SPECS.values()]
         row = conn.execute(f"SELECT {', '.join(parts)}", params).fetchone()
         assert row is not None
         counts = {name: int(n) for name, n in zip(SPECS, row)}

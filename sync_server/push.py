@@ -111,7 +111,7 @@ def _write(conn: psycopg.Connection, batch: Batch, parsed: list[Parsed]) -> list
         spec = SPECS[table]
         changed = [s for (t, _), s in batch.rows.items() if t == table and s.changed]
         new = [s for s in changed if not s.exists]
-        with storage_errors(table, [p.op.op_id for p in parsed if p.spec.name == table]):
+        with storage_errors(table, (p.op.op_id for p in parsed if p.spec.name == table)):
             existed = rows.insert(conn, spec, new)
             rows.update(conn, spec, [s for s in changed if s.exists])
         if existed and table == ATTEMPTS:

@@ -74,7 +74,7 @@ def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[cha
         visible = refs.get(table, set())
         if any(r[column] is not None and r[column] not in visible for r in records):
             return None
-    with storage_errors(ATTEMPTS, [op.op_id for op in ops]):
+    with storage_errors(ATTEMPTS, (op.op_id for op in ops)):
         existed = rows.insert_records(conn, _SPEC, records)
     if existed:
         sent = {op.row_id: ([op.op_id], parse_fields(_SPEC, op.payload)) for op in ops if op.row_id in existed}
