@@ -22,7 +22,7 @@ from desktop_app.db.models import QuestionAttempt
 from sync_server import changelog, rows
 from sync_server.auth import Caller
 from sync_server.push_checks import Batch, stamp_ok, storage_errors
-from sync_server.tables import SPECS, parse_fields, to_db
+from sync_server.tables import SPECS, parse_fields
 
 if TYPE_CHECKING:
     from sync_server.push import Op
@@ -32,14 +32,12 @@ _SPEC = SPECS[ATTEMPTS]
 _FIELDS = frozenset(_SPEC.fields)
 _OWNER = _SPEC.owner
 _REFERENCES = tuple(_SPEC.references.items())
-_CONVERTED = tuple((name, _SPEC.columns[name]) for name in _SPEC.converted)
 
 
 def records_of(ops: Sequence[Op], caller: Caller) -> list[dict[str, Any]] | None:
     """The rows to insert, one per op, or None if any op needs the general path.
 
-    Each record is what rows.insert_records stores: content fields in database form, `id`, `hlc`, no
-    `field_stamps` (every field carries the op's stamp; rows.insert rebuilds them).
+    Each record is rows.db_record of the op: every field carries the op's stamp.
     """
     out = []
     op_ids, row_ids = set(), set()
@@ -48,17 +46,14 @@ def records_of(ops: Sequence[Op], caller: Caller) -> list[dict[str, Any]] | None
                 or op.payload.keys() != _FIELDS or not stamp_ok(op.hlc)):
             return None
         try:
-            record = parse_fields(_SPEC, op.payload)
+            values = parse_fields(_SPEC, op.payload)
         except ValueError:
             return None
-        if record[_OWNER] != caller.user_id:
+        if values[_OWNER] != caller.user_id:
             return None
-        for name, column in _CONVERTED:
-            record[name] = to_db(column, record[name])
-        record["id"], record["hlc"], record["field_stamps"] = op.row_id, op.hlc, None
         op_ids.add(op.op_id)
         row_ids.add(op.row_id)
-        out.append(record)
+        out.append(rows.db_record(_SPEC, values, row_id=op.row_id, hlc=op.hlc))
     return out
 
 

@@ -64,15 +64,22 @@ def _records(spec: TableSpec, states: list[RowState]) -> list[dict[str, Any]]:
     """
     rows = []
     every_field = set(spec.fields)
-    for s in states:
-        record = dict(s.values)  # every content field (new rows were completed by the caller)
-        for name in spec.converted:
-            record[name] = to_db(spec.columns[name], record.get(name))
+    for s in states:  # every content field is there (new rows were completed by the caller)
         hlc = s.hlc
         uniform = s.stamps.keys() == every_field and all(stamp == hlc for stamp in s.stamps.values())
-        record["id"], record["hlc"], record["field_stamps"] = s.row_id, hlc, None if uniform else s.stamps
-        rows.append(record)
+        rows.append(db_record(spec, s.values, row_id=s.row_id, hlc=hlc, stamps=None if uniform else s.stamps))
     return rows
+
+
+def db_record(spec: TableSpec, values: dict[str, Any], *, row_id: str, hlc: str,
+              stamps: dict[str, str] | None = None) -> dict[str, Any]:
+    """One row as `insert_records` takes it: content fields in database form, `id`, `hlc`, and
+    `field_stamps` (None: every field carries `hlc`, see _stamps_sql)."""
+    record = dict(values)
+    for name in spec.converted:
+        record[name] = to_db(spec.columns[name], record.get(name))
+    record["id"], record["hlc"], record["field_stamps"] = row_id, hlc, stamps
+    return record
 
 
 def _json(records: list[dict[str, Any]]) -> str:
