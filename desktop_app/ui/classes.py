@@ -44,6 +44,7 @@ class ClassesPage(QWidget):
         self.fetched_at: datetime | None = None
         self.offline = False
         self._sort: tuple[int | None, bool] = (None, False)
+        self._changing = False  # a request that creates, renames or deletes a class is running
         self._done = ""  # what the teacher's last action did: shown with the age until the next one
 
         create = Card(self.tr("New class"))
@@ -198,8 +199,7 @@ class ClassesPage(QWidget):
         info = self._current()
         self.code.setText(self.tr("Join code: %1").replace("%1", info["join_code"]) if info else "")
         self.copy_button.setEnabled(info is not None)
-        self.rename_button.setEnabled(info is not None and self._client is not None)
-        self.delete_button.setEnabled(info is not None and self._client is not None)
+        self._enable_changes()
         self.export_button.setEnabled(self.current_table() is not None)
         self.students.clear()
         if info is not None:
@@ -303,16 +303,23 @@ class ClassesPage(QWidget):
 
     def _busy(self, busy: bool) -> None:
         """While one request changes classes, no other can start."""
-        for widget in (self.rename_button, self.delete_button, self.create_button):
-            widget.setEnabled(not busy)
+        self._changing = busy
         self.progress.setVisible(busy)
+        self._enable_changes()
+
+    def _enable_changes(self) -> None:
+        """Create needs no change running; Rename and Delete also a class and a server."""
+        idle = not self._changing
+        self.create_button.setEnabled(idle)
+        can_change = idle and self._current() is not None and self._client is not None
+        self.rename_button.setEnabled(can_change)
+        self.delete_button.setEnabled(can_change)
 
     def _changed(self, changed: dict[str, Any]) -> None:
         self._busy(False)
         if changed["deleted"]:  # gone at once, even if the refresh below cannot reach the server
             self.classes = [c for c in self.classes if c["class_id"] != changed["class_id"]]
             self.class_box.removeItem(self.class_box.findData(changed["class_id"]))
-        self._show_class()
         self._done = (self.tr("Deleted %1.").replace("%1", changed["name"]) if changed["deleted"]
                       else self.tr("Renamed to %1.").replace("%1", changed["name"]))
         self.status.setText(self._done)
@@ -321,7 +328,6 @@ class ClassesPage(QWidget):
     def _change_failed(self, text: str, exc: Exception) -> None:
         self._busy(False)
         self.status.setText(text.replace("%1", str(exc)))
-        self._show_class()
 
     def copy_code(self) -> None:
         info = self._current()
