@@ -243,10 +243,14 @@ def server() -> FakeServer:
     return FakeServer()
 
 
-@pytest.fixture
-def alice(server: FakeServer, make_laptop: Callable[..., Laptop]) -> Laptop:
-    """A signed-up laptop of student alice on the in-memory server, with the syllabus."""
-    laptop = make_laptop(FakeTransport(server))
+def signed_up_with_syllabus(laptop: Laptop, server: FakeServer) -> Laptop:
+    """`laptop` signed up as alice on the in-memory `server`, which holds the syllabus."""
     seed_syllabus(server, laptop)
     sign_up(laptop)
     return laptop
+
+
+@pytest.fixture
+def alice(server: FakeServer, make_laptop: Callable[..., Laptop]) -> Laptop:
+    """A signed-up laptop of student alice on the in-memory server, with the syllabus."""
+    return signed_up_with_syllabus(make_laptop(FakeTransport(server)), server)

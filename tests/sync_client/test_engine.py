@@ -16,7 +16,7 @@ from sync_client import outbox, state
 from sync_client.engine import SyncConfig
 from sync_client.errors import AuthRequired, PayloadTooLarge, ServerUnreachable
 from sync_client.fake import FakeServer, FakeTransport
-from tests.sync_client.conftest import Laptop, seed_syllabus, sign_in, sign_up
+from tests.sync_client.conftest import Laptop, seed_syllabus, sign_in, sign_up, signed_up_with_syllabus
 
 
 def _ops(laptop: Laptop, status: str) -> list[SyncOperation]:
@@ -37,8 +37,7 @@ def test_push_goes_in_bounded_batches_and_marks_only_acknowledged_ops(alice: Lap
 
 def _small_batches(laptop: Laptop, server: FakeServer) -> Laptop:
     """A signed-up laptop on `server` with the syllabus, pushing five ops per batch."""
-    seed_syllabus(server, laptop)
-    sign_up(laptop)
+    signed_up_with_syllabus(laptop, server)
     laptop.config = SyncConfig(push_max_ops=5)
     return laptop
 
@@ -149,9 +148,7 @@ class OlderServer(FakeTransport):
 
 def test_against_an_older_server_the_round_still_checks_its_counts(
         server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
-    laptop = make_laptop(OlderServer(server))
-    seed_syllabus(server, laptop)
-    sign_up(laptop)
+    laptop = signed_up_with_syllabus(make_laptop(OlderServer(server)), server)
     laptop.answer(3)
     laptop.sync()
     with laptop.db.transaction() as s:  # a row lost locally: only the count check can notice
