@@ -6,8 +6,8 @@
 Starts a real server process (`python -m sync_server`, uvicorn workers) on 127.0.0.1
 against a throwaway database on the PostgreSQL of ADAPTIVE_LEARNING_TEST_PG_URL. Each
 simulated device is a thread with its own student account: it pushes `batches` batches of
-`batch-size` question attempts, pulls after every fifth push, re-sends one batch as if its
-response had been lost, and pulls to the end. It pulls as the desktop does: its own attempts
+`batch-size` question attempts, pulls after every fifth push (from its own random offset),
+re-sends one batch as if its response had been lost, and pulls to the end. It pulls as the desktop does: its own attempts
 are not sent back (skip_device) and the last page carries the counts (with_summary);
 --pull-own makes every device download all of its rows again instead. Prints throughput,
 latency percentiles per request type, and an audit: rows in PostgreSQL == attempts pushed,
@@ -190,20 +190,24 @@ class Device(threading.Thread):
     def _run(self) -> None:
         # Open loop when --rate is given: this device's pushes are spaced to its share of the
         # rate (latency measured below saturation); otherwise closed loop, as fast as answered.
+        # Independent devices are not in step: each starts at a random point of its interval
+        # and pulls after every fifth push counted from its own random offset (in step, all
+        # 100 devices would pull within the same interval of every five). The retry below is
+        # paced like any push: the device offers its share of the rate to the very end.
         interval = self.args.devices * self.args.batch_size / self.args.rate if self.args.rate else 0.0
         next_at = time.monotonic() + random.uniform(0, interval)
-        for i, (row_ids, body) in enumerate(self.batches):
+        offset = random.randrange(5)
+        pushes = [*self.batches, *self.batches[-1:]]  # the last one again: a retry after a lost response
+        for i, (row_ids, body) in enumerate(pushes):
             if time.monotonic() > self.deadline:
                 self.errors.append("deadline reached")
                 break
             if interval:
                 time.sleep(max(0.0, next_at - time.monotonic()))
                 next_at += interval
-            self.push(row_ids, body)
-            if i % 5 == 4:
+            self.push(row_ids, body)  # the retry is acknowledged, not applied again
+            if i % 5 == offset:
                 self.pull()
-        if self.batches:
-            self.push(*self.batches[-1])  # a retry after a lost response: acknowledged, not applied again
         self.pull()
 
 
