@@ -7,13 +7,14 @@ Starts a real server process (`python -m sync_server`, uvicorn workers) on 127.0
 against a throwaway database on the PostgreSQL of ADAPTIVE_LEARNING_TEST_PG_URL. Each
 simulated device is a thread with its own student account: it pushes `batches` batches of
 `batch-size` question attempts, pulls after every fifth push (from its own random offset),
-re-sends one batch as if its response had been lost, and pulls to the end. It pulls as the desktop does: its own attempts
-are not sent back (skip_device) and the last page carries the counts (with_summary);
---pull-own makes every device download all of its rows again instead. Prints throughput,
-latency percentiles per request type, and an audit: rows in PostgreSQL == attempts pushed,
-no duplicates, each device's cursor passed all of its rows and its last count saw them all
-(with --pull-own: each device pulled all of its own rows). Accounts and tokens are made directly in the database
-(argon2 would dominate the set-up); a few real registrations and logins are timed apart.
+re-sends one batch as if its response had been lost, and pulls to the end. It pulls as the
+desktop does: its own attempts are not sent back (skip_device) and the last page carries the
+counts (with_summary); --pull-own makes every device download all of its rows again instead.
+Prints throughput, latency percentiles per request type, and an audit: rows in PostgreSQL ==
+attempts pushed, no duplicates, each device's cursor passed all of its rows and its last count
+saw them all (with --pull-own: each device pulled all of its own rows). Accounts and tokens are
+made directly in the database (argon2 would dominate the set-up); a few real registrations and
+logins are timed apart.
 Without --rate every device pushes as fast as it is answered (closed loop: throughput, and
 latency that is mostly queueing); with --rate the devices offer that many ops/s in total
 (open loop: latency below saturation). Loopback only. Exits non-zero if the audit fails.
