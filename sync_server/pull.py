@@ -75,9 +75,14 @@ def pull(db: Database, identify: Identify, *, after: int, limit: int, skip_devic
 
 def _count_sql(spec: TableSpec, role: str) -> str:
     """A scalar subquery counting the rows of a table the caller can pull (parameters by name).
-    Append-only rows are never tombstoned: PostgreSQL counts attempts from the (student_id,
-    timestamp) index alone. The client counts the same way (sync_client/counts.py)."""
-    where = [] if spec.append_only else ["NOT deleted"]
+    Append-only rows are never tombstoned, and the server keeps how many each owner has
+    (server_row_counts, see rows.insert_records): their count is a sum over the caller's
+    owners, not a walk of every history. The client counts the same rows (sync_client/counts.py)."""
+    if spec.append_only:
+        assert spec.access == OWNED, f"{spec.name}: append-only rows are counted per owner"
+        return ("(SELECT coalesce(sum(row_count), 0) FROM server_row_counts "
+                f"WHERE table_name = '{spec.name}' AND owner_id = ANY(%(owners)s))")
+    where = ["NOT deleted"]
     if spec.access == OWNED:
         where.append(f'"{spec.owner}" = ANY(%(owners)s)')
     elif spec.access == CLASS and role == "student":

@@ -73,6 +73,9 @@ def test_concurrent_pushes_and_a_concurrent_puller(server: Server, provision: Ca
                       (ids,)) == [(len(everything), len(everything))]
     assert server.sql("SELECT count(*) FROM server_changes WHERE table_name = 'question_attempts' "
                       "AND owner_id = ANY(%s)", (ids,)) == [(len(everything),)]
+    # ... the counts the summaries carry agree with PostgreSQL ...
+    assert teacher.get("/sync/summary").json()["counts"]["question_attempts"] == len(everything)
+    assert {s.get("/sync/summary").json()["counts"]["question_attempts"] for s in students} == {BATCHES * BATCH}
     # ... and the reader, only ever moving forward, saw every change exactly once.
     got = [c["row_id"] for c in pulled if c["table"] == "question_attempts"]
     assert set(got) == everything and len(got) == len(everything)

@@ -94,6 +94,21 @@ def test_summary_counts_what_the_caller_can_pull(server: Server, provision: Call
     assert summary["cursor"] >= cursor
 
 
+def test_attempt_counts_stay_exact_through_replays_and_rejected_batches(
+        server: Server, provision: Callable[..., User]) -> None:
+    """The server keeps each student's attempt count as it inserts them (server_row_counts):
+    an attempt sent again, or a batch refused as a whole, must not move it."""
+    user = provision()
+    q = question_ids(3)
+    first = [user.attempt(q[0]), user.attempt(q[1])]
+    assert user.push(first).status_code == 200
+    assert user.push(first).status_code == 200  # a lost response: the same batch again
+    refused = user.push([user.attempt(q[2]), user.op("question_attempts", new_id(), {"confidence": 11})])
+    assert refused.status_code == 422 and refused.json()["error"] == "ops_rejected"
+    stored = server.sql("SELECT count(*) FROM question_attempts WHERE student_id = %s", (user.user_id,))
+    assert stored == [(2,)] and user.get("/sync/summary").json()["counts"]["question_attempts"] == 2
+
+
 def test_a_device_can_leave_out_the_attempts_it_recorded(server: Server, provision: Callable[..., User]) -> None:
     user = provision()
     q = question_ids(4)

@@ -3,14 +3,15 @@ from desktop_app.db.models.accounts import SchoolClass, StudentProfile, User
 from desktop_app.db.models.content import Concept, Question, Topic, TopicPrerequisite
 from desktop_app.db.models.progress import ConceptMastery, QuestionAttempt, StudyPlan
 from desktop_app.db.models.sync import SyncOperation, SyncState
-from desktop_app.db.models.server import ServerChange, ServerLoginFailure, ServerMeta, ServerSeenOp, ServerToken
+from desktop_app.db.models.server import (ServerChange, ServerLoginFailure, ServerMeta, ServerRowCount, ServerSeenOp,
+                                          ServerToken)
 
 __all__ = [
     "User", "StudentProfile", "SchoolClass",
     "Topic", "TopicPrerequisite", "Concept", "Question",
     "QuestionAttempt", "ConceptMastery", "StudyPlan",
     "SyncOperation", "SyncState",
-    "ServerToken", "ServerChange", "ServerSeenOp", "ServerLoginFailure", "ServerMeta",
+    "ServerToken", "ServerChange", "ServerRowCount", "ServerSeenOp", "ServerLoginFailure", "ServerMeta",
 ]
 
 # Tables whose rows travel through sync_operations, by table name.

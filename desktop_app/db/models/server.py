@@ -1,4 +1,5 @@
-"""Tables only the sync server uses: tokens, the change log, seen op ids, login throttling.
+"""Tables only the sync server uses: tokens, the change log, row counts, seen op ids, login
+throttling.
 
 They live in the one schema (and the one migration history) so the server's database is
 built and checked like every other; the desktop simply never writes them. The sync server
@@ -46,6 +47,23 @@ class ServerChange(Base):
     row_id: Mapped[str] = mapped_column(String(36))
     seq: Mapped[int] = mapped_column(BigInteger)
     owner_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class ServerRowCount(Base):
+    """How many rows of an append-only table (question attempts) each owner has.
+
+    Kept by the transaction that inserts the rows (sync_server/rows.py), so it is exact. A
+    pull's summary counts a student's attempts here, one row per owner, instead of walking
+    their whole history, which grows with every answer (a teacher's pull walked every
+    history of the class).
+    """
+
+    __tablename__ = "server_row_counts"
+    __table_args__ = (PrimaryKeyConstraint("table_name", "owner_id"),)
+
+    table_name: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[str] = mapped_column(String(36))
+    row_count: Mapped[int] = mapped_column(BigInteger)
 
 
 class ServerSeenOp(Base):

@@ -98,3 +98,26 @@ def test_opening_a_current_database_does_not_import_alembic(tmp_path: Path) -> N
             f"LocalDatabase.open({str(tmp_path)!r}).close(); print('alembic' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
+
+
+@pytest.mark.postgres
+def test_the_servers_attempt_counts_start_from_the_attempts_already_stored(pg_url: str) -> None:
+    """Revision 0004 adds server_row_counts, which pulls read instead of counting every
+    history: on a server that already holds attempts, the counts must match them from the start."""
+    engine = make_engine(pg_url)
+    try:
+        migrate.upgrade(engine, "0003")
+        with engine.begin() as conn:
+            for n, student in ((3, "s-1"), (1, "s-2")):
+                for i in range(n):
+                    conn.execute(text(
+                        "INSERT INTO question_attempts (id, student_id, question_id, answer, is_correct, "
+                        "time_taken_seconds, timestamp, hlc, field_stamps, deleted) "
+                        "VALUES (:id, :student, 'q', '42', true, 1.0, now(), '', '{}', false)"),
+                        {"id": f"{student}-{i}", "student": student})
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            counts = conn.execute(text("SELECT table_name, owner_id, row_count FROM server_row_counts")).all()
+        assert sorted(counts) == [("question_attempts", "s-1", 3), ("question_attempts", "s-2", 1)]
+    finally:
+        engine.dispose()
