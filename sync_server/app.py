@@ -144,6 +144,7 @@ def create_app(config: ServerConfig, *, db: Database | None = None) -> FastAPI:
         # than pooled connections only queue for a connection while contending for the GIL.
         # A few more for logins waiting on the argon2 semaphore (auth.HASH_CONCURRENCY).
         anyio.to_thread.current_default_thread_limiter().total_tokens = config.pool_size + 2 * HASH_CONCURRENCY
+        await anyio.to_thread.run_sync(database.warm)
         yield
         if own_db:
             database.dispose()

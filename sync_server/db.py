@@ -10,6 +10,7 @@ work as `Retry`) roll back and run the whole unit again, a few times, then raise
 """
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import psycopg
+import sqlalchemy.exc
 from psycopg import errors as pg_errors
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +28,7 @@ from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.session import make_engine, make_session_factory
 from sync_server.errors import Busy
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 SERVER_DEVICE = "server"
 _ATTEMPTS = 6
@@ -58,6 +61,21 @@ class Database:
         self.clock = HybridLogicalClock(SERVER_DEVICE)
         # Ids of syllabus rows known to exist, per table (push.py; rows are never deleted).
         self.known_ids: dict[str, set[str]] = {}
+
+    def warm(self) -> None:
+        """Open every pooled connection now. Otherwise the first requests after a start (every
+        device reconnects after a restart) each wait for a new PostgreSQL backend, just when
+        the server is busiest. Best effort: if the database is down, the first request finds
+        out and answers 503, as before."""
+        opened = []
+        try:
+            for _ in range(self.engine.pool.size()):  # type: ignore[attr-defined]
+                opened.append(self.engine.raw_connection())
+        except (psycopg.OperationalError, sqlalchemy.exc.OperationalError) as exc:
+            log.warning("could not open the database connections at start: %s", exc)
+        finally:
+            for fairy in opened:
+                fairy.close()
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from sync_server.db import Database
+from tests.sync_server.conftest import free_port
 
 pytestmark = pytest.mark.postgres
 
@@ -40,3 +42,18 @@ def test_a_connection_lost_in_a_read_only_unit_is_reported_as_lost(pg_url: str) 
         assert db.run(lambda conn: conn.execute("SELECT 1").fetchone()) == (1,)  # a new connection
     finally:
         db.dispose()
+
+
+def test_warming_opens_every_pooled_connection_and_tolerates_a_database_that_is_down(pg_url: str) -> None:
+    db = Database(pg_url, pool_size=3)
+    try:
+        db.warm()
+        with psycopg.connect(make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)) as c:
+            others = c.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND pid <> pg_backend_pid()").fetchone()
+        assert others == (3,)
+    finally:
+        db.dispose()
+    down = Database(f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none", pool_size=2)
+    down.warm()  # logged, not raised: the first request answers 503
+    down.dispose()
