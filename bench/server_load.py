@@ -14,7 +14,7 @@ Prints throughput, latency percentiles per request type, and an audit: rows in P
 attempts pushed, no duplicates, each device's cursor passed all of its rows and its last count
 saw them all (with --pull-own: each device pulled all of its own rows). Accounts and tokens are
 made directly in the database (argon2 would dominate the set-up); a few real registrations and
-logins are timed apart.
+logins are timed apart, and so is each device's first sync (the syllabus it answers from).
 Without --rate every device pushes as fast as it is answered (closed loop: throughput, and
 latency that is mostly queueing); with --rate the devices offer that many ops/s in total
 (open loop: latency below saturation). Loopback only. Exits non-zero if the audit fails.
@@ -165,12 +165,12 @@ class Device(threading.Thread):
         if status == 200:
             self.pushed.update(row_ids)
 
-    def pull(self) -> None:
+    def pull(self, kind: str = "pull") -> None:
         params: dict[str, object] = {"limit": 1000}
         if not self.args.pull_own:
             params.update(skip_device=self.device, with_summary="true")
         while True:
-            status, raw = self._timed("pull", lambda: self.http.call("GET", "/sync/pull",
+            status, raw = self._timed(kind, lambda: self.http.call("GET", "/sync/pull",
                                                                      params={**params, "after": self.cursor}))
             if status != 200:
                 return
@@ -193,8 +193,9 @@ class Device(threading.Thread):
         # rate (latency measured below saturation); otherwise closed loop, as fast as answered.
         # Independent devices are not in step: each starts at a random point of its interval
         # and pulls after every fifth push counted from its own random offset (in step, all
-        # 100 devices would pull within the same interval of every five). The retry below is
-        # paced like any push: the device offers its share of the rate to the very end.
+        # 100 devices would pull within the same interval of every five). The retry and the
+        # last pull are paced like any push: the device offers its share of the rate to the
+        # very end, instead of every device adding both to its last interval at once.
         interval = self.args.devices * self.args.batch_size / self.args.rate if self.args.rate else 0.0
         next_at = time.monotonic() + random.uniform(0, interval)
         offset = random.randrange(5)
@@ -209,6 +210,8 @@ class Device(threading.Thread):
             self.push(row_ids, body)  # the retry is acknowledged, not applied again
             if i % 5 == offset:
                 self.pull()
+        if interval:
+            time.sleep(max(0.0, next_at - time.monotonic()))  # the last pull in a slot of its own
         self.pull()
 
 
@@ -275,6 +278,10 @@ def main() -> int:
         devices = [Device(base, uid, token, questions, args, timings, lock) for uid, token in accounts]
         for d in devices:
             d.prepare()
+            # A laptop answers questions it has downloaded: after signing in, its first sync
+            # fetches the syllabus (the sample bank). Each device does that here, one at a
+            # time, before the clock starts; it is timed as "first sync".
+            d.pull("first sync")
         deadline = time.monotonic() + args.max_seconds
         for d in devices:
             d.deadline = deadline
@@ -318,11 +325,11 @@ def report(args, devices, timings, elapsed, stored, logged, seqs, cpu, last_seq)
     print(f"{'ops accepted':<28}{pushed:>12,}")
     print(f"{'wall time (s)':<28}{elapsed:>12.1f}")
     print(f"{'throughput (ops/s)':<28}{pushed / elapsed:>12,.0f}")
-    print(f"\n{'request':<10}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}")
-    for kind in ("push", "pull", "register", "login"):
+    print(f"\n{'request':<12}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for kind in ("push", "pull", "first sync", "register", "login"):
         values = [v * 1000 for v in timings.get(kind, [])]
         if values:
-            print(f"{kind:<10}{len(values):>8}{statistics.median(values):>10.1f}{percentile(values, 95):>10.1f}"
+            print(f"{kind:<12}{len(values):>8}{statistics.median(values):>10.1f}{percentile(values, 95):>10.1f}"
                   f"{percentile(values, 99):>10.1f}{max(values):>10.1f}")
     print(f"\n{'CPU seconds':<28}{'total':>8}{'per 1k ops':>12}")
     for name, seconds in cpu.items():
