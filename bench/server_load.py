@@ -208,7 +208,7 @@ class Device(threading.Thread):
                 time.sleep(max(0.0, next_at - time.monotonic()))
                 next_at += interval
             self.push(row_ids, body)  # the retry is acknowledged, not applied again
-            if i % 5 == offset:
+            if i % 5 == offset and i < len(self.batches):  # after the retry comes the last pull
                 self.pull()
         if interval:
             time.sleep(max(0.0, next_at - time.monotonic()))  # the last pull in a slot of its own
@@ -290,6 +290,7 @@ def main() -> int:
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
             workers = server_pids(server.process.pid)
             cpu0 = {p: cpu_seconds(p) for p in workers}
+            pg0 = {p: cpu_seconds(p) for p in backends()}  # the workers' pooled connections, open since start
             client0 = time.process_time()
             start = time.perf_counter()
             for d in devices:
@@ -298,7 +299,7 @@ def main() -> int:
                 d.join()
             elapsed = time.perf_counter() - start
             cpu = {"server (uvicorn workers)": sum(cpu_seconds(p) - cpu0.get(p, 0.0) for p in workers),
-                   "PostgreSQL backends": sum(cpu_seconds(p) for p in backends()),
+                   "PostgreSQL backends": sum(cpu_seconds(p) - pg0.get(p, 0.0) for p in backends()),
                    "load generator": time.process_time() - client0}
             conn.commit()
             stored = conn.execute("SELECT count(*), count(DISTINCT id) FROM question_attempts").fetchone()

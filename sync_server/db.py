@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 SERVER_DEVICE = "server"
 _ATTEMPTS = 6
+CONNECT_TIMEOUT = 10  # seconds
 
 
 def id_list(ids: Iterable[object]) -> str:
@@ -54,8 +55,11 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         # A fixed pool (no overflow): connections are reused, never opened per request; a
         # request waits for a free one. Sessions run in UTC (pull renders timestamps).
+        # A database that does not answer fails a connect after CONNECT_TIMEOUT seconds (503),
+        # instead of the operating system's TCP timeout of minutes.
         self.engine: Engine = make_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=30,
-                                          connect_args={"options": "-c timezone=UTC"})
+                                          connect_args={"options": "-c timezone=UTC",
+                                                        "connect_timeout": CONNECT_TIMEOUT})
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
         # Server-side writes (bank load, joining a class) are stamped by device "server".
         self.clock = HybridLogicalClock(SERVER_DEVICE)
@@ -71,7 +75,7 @@ class Database:
         try:
             for _ in range(self.engine.pool.size()):  # type: ignore[attr-defined]
                 opened.append(self.engine.raw_connection())
-        except (psycopg.OperationalError, sqlalchemy.exc.OperationalError) as exc:
+        except (psycopg.Error, sqlalchemy.exc.SQLAlchemyError) as exc:
             log.warning("could not open the database connections at start: %s", exc)
         finally:
             for fairy in opened:

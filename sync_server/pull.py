@@ -75,11 +75,10 @@ def pull(db: Database, identify: Identify, *, after: int, limit: int, skip_devic
 
 def _count_sql(spec: TableSpec, role: str) -> str:
     """A scalar subquery counting the rows of a table the caller can pull (parameters by name).
-    Append-only rows are never tombstoned, and the server keeps how many each owner has
-    (server_row_counts, see rows.insert_records): their count is a sum over the caller's
-    owners, not a walk of every history. The client counts the same rows (sync_client/counts.py)."""
+    Append-only rows are never tombstoned, and PostgreSQL keeps how many each owner has
+    (server_row_counts, migration 0004): their count is a sum over the caller's owners, not a
+    walk of every history. The client counts the same rows (sync_client/counts.py)."""
     if spec.append_only:
-        assert spec.access == OWNED, f"{spec.name}: append-only rows are counted per owner"
         return ("(SELECT coalesce(sum(row_count), 0) FROM server_row_counts "
                 f"WHERE table_name = '{spec.name}' AND owner_id = ANY(%(owners)s))")
     where = ["NOT deleted"]
@@ -92,6 +91,9 @@ def _count_sql(spec: TableSpec, role: str) -> str:
     condition = f" WHERE {' AND '.join(where)}" if where else ""
     return f'(SELECT count(*) FROM "{spec.name}"{condition})'
 
+
+assert all(spec.access == OWNED for spec in SPECS.values() if spec.append_only), \
+    "server_row_counts counts append-only rows per owner"
 
 # The newest seq among the entries a scope can see: every write of a visible row moves its
 # entry to a new, higher seq, so while this number stays the same the counts stay the same.
@@ -111,8 +113,9 @@ SELECT greatest(
 class CountsMemo:
     """The last counts per caller and scope, with the newest visible seq they were taken at.
 
-    Counting a student's attempts costs time in proportion to their history, and a device
-    asks after every round; the answer only changes when a visible row does. Per process,
+    A device asks after every round, and the answer only changes when a visible row does;
+    counting the syllabus and the other tables' live rows walks them (a large bank has tens
+    of thousands of questions), so an unchanged answer is not counted again. Per process,
     bounded (least recently used dropped), and checked against the database on every use,
     so several server processes each keep their own without ever disagreeing.
     """

@@ -117,27 +117,14 @@ def insert_records(conn: psycopg.Connection, spec: TableSpec, records: list[dict
     cols = ["id", *spec.fields, "hlc", "field_stamps"]
     rs = recordset_type(spec, ("hlc", "VARCHAR(80)"), ("field_stamps", "JSON"))
     values = f"{_quoted(cols[:-1])}, {_stamps_sql(spec)}"
-    returned, counted = "id", ""
-    if spec.append_only:
-        returned += f', "{spec.owner}" AS owner'
-        counted = _COUNT_INSERTED.format(table=spec.name)
     # One row back: NULL when every row was inserted (the usual case), else the inserted ids.
     sql = (f'WITH ins AS (INSERT INTO "{spec.name}" ({_quoted(cols)}) SELECT {values} '
-           f"FROM jsonb_to_recordset(%s::jsonb) AS {rs} ON CONFLICT (id) DO NOTHING RETURNING {returned}){counted} "
+           f"FROM jsonb_to_recordset(%s::jsonb) AS {rs} ON CONFLICT (id) DO NOTHING RETURNING id) "
            "SELECT CASE WHEN count(*) = %s THEN NULL ELSE coalesce(array_agg(id), '{}') END FROM ins")
     row = conn.execute(sql, (_json(records), len(records))).fetchone()
     if row is None or row[0] is None:
         return set()
     return {r["id"] for r in records} - set(row[0])
-
-
-# Append-only rows are counted per owner as they are inserted, in the same statement (so in
-# the same transaction: a batch rolled back counts nothing, an attempt sent again is not
-# inserted and not counted). Pull's summary reads these counts (server_row_counts).
-_COUNT_INSERTED = """, counted AS (
-  INSERT INTO server_row_counts (table_name, owner_id, row_count)
-  SELECT '{table}', owner, count(*) FROM ins GROUP BY owner
-  ON CONFLICT (table_name, owner_id) DO UPDATE SET row_count = server_row_counts.row_count + EXCLUDED.row_count)"""
 
 
 def update(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) -> None:

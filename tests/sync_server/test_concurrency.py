@@ -82,3 +82,26 @@ def test_concurrent_pushes_and_a_concurrent_puller(server: Server, provision: Ca
     seqs = [c["seq"] for c in pulled]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
     assert len(cursors) > 3  # it really pulled while the pushes were running
+
+
+def test_one_students_laptops_pushing_at_once_are_all_counted(server: Server, provision: Callable[..., User]) -> None:
+    """Several devices of one student push at the same moment: every attempt is stored once
+    and the count the summary carries (kept per student in server_row_counts) is exact."""
+    student = provision()
+    questions = question_ids(20)
+    errors: list[str] = []
+
+    def laptop() -> None:
+        for _ in range(5):
+            r = student.push([student.attempt(questions[i]) for i in range(20)])
+            if r.status_code != 200:
+                errors.append(r.text)
+
+    laptops = [threading.Thread(target=laptop) for _ in range(4)]
+    for t in laptops:
+        t.start()
+    for t in laptops:
+        t.join()
+    assert not errors, errors[:3]
+    assert server.sql("SELECT count(*) FROM question_attempts WHERE student_id = %s", (student.user_id,)) == [(400,)]
+    assert student.get("/sync/summary").json()["counts"]["question_attempts"] == 400

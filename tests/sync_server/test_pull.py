@@ -96,15 +96,19 @@ def test_summary_counts_what_the_caller_can_pull(server: Server, provision: Call
 
 def test_attempt_counts_stay_exact_through_replays_and_rejected_batches(
         server: Server, provision: Callable[..., User]) -> None:
-    """The server keeps each student's attempt count as it inserts them (server_row_counts):
-    an attempt sent again, or a batch refused as a whole, must not move it."""
+    """PostgreSQL keeps each student's attempt count as attempts are inserted
+    (server_row_counts): an attempt sent again, or a batch refused after some of its
+    attempts were inserted, must not move it."""
     user = provision()
     q = question_ids(3)
     first = [user.attempt(q[0]), user.attempt(q[1])]
     assert user.push(first).status_code == 200
     assert user.push(first).status_code == 200  # a lost response: the same batch again
-    refused = user.push([user.attempt(q[2]), user.op("question_attempts", new_id(), {"confidence": 11})])
-    assert refused.status_code == 422 and refused.json()["error"] == "ops_rejected"
+    # A new attempt is inserted (and counted) before the stored one is found to differ:
+    # the whole batch is refused and rolled back, its count too.
+    changed = {**first[0], "op_id": new_id(), "payload": {**first[0]["payload"], "answer": "changed"}}
+    refused = user.push([user.attempt(q[2]), changed])
+    assert refused.status_code == 422 and [r["code"] for r in refused.json()["rejected"]] == ["append_only"]
     stored = server.sql("SELECT count(*) FROM question_attempts WHERE student_id = %s", (user.user_id,))
     assert stored == [(2,)] and user.get("/sync/summary").json()["counts"]["question_attempts"] == 2
 

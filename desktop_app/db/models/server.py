@@ -52,10 +52,10 @@ class ServerChange(Base):
 class ServerRowCount(Base):
     """How many rows of an append-only table (question attempts) each owner has.
 
-    Kept by the transaction that inserts the rows (sync_server/rows.py), so it is exact. A
-    pull's summary counts a student's attempts here, one row per owner, instead of walking
-    their whole history, which grows with every answer (a teacher's pull walked every
-    history of the class).
+    On the server, triggers keep it in the statement that inserts or deletes attempts
+    (migration 0004), whatever runs that statement, so it is exact. A pull's summary counts a
+    student's attempts here, one row per owner, instead of walking their whole history, which
+    grows with every answer (a teacher's summary walked every history of the class).
     """
 
     __tablename__ = "server_row_counts"

@@ -103,21 +103,39 @@ def test_opening_a_current_database_does_not_import_alembic(tmp_path: Path) -> N
 @pytest.mark.postgres
 def test_the_servers_attempt_counts_start_from_the_attempts_already_stored(pg_url: str) -> None:
     """Revision 0004 adds server_row_counts, which pulls read instead of counting every
-    history: on a server that already holds attempts, the counts must match them from the start."""
+    history: on a server that already holds attempts, the counts must match them from the
+    start, and follow every insert, delete and truncate afterwards."""
     engine = make_engine(pg_url)
     try:
         migrate.upgrade(engine, "0003")
         with engine.begin() as conn:
-            for n, student in ((3, "s-1"), (1, "s-2")):
-                for i in range(n):
-                    conn.execute(text(
-                        "INSERT INTO question_attempts (id, student_id, question_id, answer, is_correct, "
-                        "time_taken_seconds, timestamp, hlc, field_stamps, deleted) "
-                        "VALUES (:id, :student, 'q', '42', true, 1.0, now(), '', '{}', false)"),
-                        {"id": f"{student}-{i}", "student": student})
+            _insert_attempts(conn, "s-1", 3)
+            _insert_attempts(conn, "s-2", 1)
         migrate.upgrade(engine)
-        with engine.connect() as conn:
-            counts = conn.execute(text("SELECT table_name, owner_id, row_count FROM server_row_counts")).all()
-        assert sorted(counts) == [("question_attempts", "s-1", 3), ("question_attempts", "s-2", 1)]
+        assert _counts(engine) == {"s-1": 3, "s-2": 1}
+        # From then on PostgreSQL keeps them, whatever inserts or deletes attempts.
+        with engine.begin() as conn:
+            _insert_attempts(conn, "s-2", 2, start=1)
+            _insert_attempts(conn, "s-3", 1)
+            conn.execute(text("DELETE FROM question_attempts WHERE id IN ('s-1-0', 's-1-1')"))
+        assert _counts(engine) == {"s-1": 1, "s-2": 3, "s-3": 1}
+        with engine.begin() as conn:
+            conn.execute(text("TRUNCATE question_attempts"))
+        assert _counts(engine) == {}
     finally:
         engine.dispose()
+
+
+def _insert_attempts(conn, student: str, n: int, start: int = 0) -> None:  # type: ignore[no-untyped-def]
+    for i in range(start, start + n):
+        conn.execute(text("INSERT INTO question_attempts (id, student_id, question_id, answer, is_correct, "
+                          "time_taken_seconds, timestamp, hlc, field_stamps, deleted) "
+                          "VALUES (:id, :student, 'q', '42', true, 1.0, now(), '', '{}', false)"),
+                     {"id": f"{student}-{i}", "student": student})
+
+
+def _counts(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT owner_id, row_count FROM server_row_counts "
+                                 "WHERE table_name = 'question_attempts' AND row_count <> 0")).all()
+    return dict(rows)  # type: ignore[arg-type]
