@@ -1,14 +1,17 @@
-"""Starting the server: settings from flags and environment, and refusing to start without a database."""
+"""Starting the server: settings from flags and environment, refusing to start without a
+database, and its database connections open before the first request."""
 from __future__ import annotations
 
 import subprocess
 import sys
 
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from sync_server.__main__ import config_from_args, parse_args
 from sync_server.config import ServerConfig, normalise_db_url
-from tests.sync_server.conftest import ROOT
+from tests.sync_server.conftest import ROOT, start_server, stop_server
 
 
 def test_flags_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,3 +39,16 @@ def test_the_server_refuses_to_start_without_a_database() -> None:
     result = subprocess.run([sys.executable, "-m", "sync_server"], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 2 and "ADAPTIVE_LEARNING_SERVER_DB_URL" in result.stderr
+
+
+@pytest.mark.postgres
+def test_a_started_worker_has_its_database_connections_open_already(pg_url: str) -> None:
+    """The first requests after a start should not each wait for a new PostgreSQL backend."""
+    server = start_server(pg_url, workers=1, extra=["--pool-size", "3"])  # returns once /health answers
+    try:
+        with psycopg.connect(make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)) as c:
+            opened = c.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                               "AND pid <> pg_backend_pid()").fetchone()
+        assert opened == (3,)
+    finally:
+        stop_server(server)
