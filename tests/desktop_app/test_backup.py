@@ -15,6 +15,7 @@ from desktop_app.backup import (
 )
 from desktop_app.db import migrate
 from desktop_app.db.database import LocalDatabase
+from desktop_app.db.ids import DEVICE_KEY
 from desktop_app.db.session import DB_FILENAME, make_engine, sqlite_url
 from desktop_app.services import learner
 from desktop_app.services.setup import initialise
@@ -130,7 +131,11 @@ def test_restore_puts_the_backup_back_and_keeps_the_replaced_database(tmp_path: 
 
 
 def _device(data: Path) -> str:
-    return str(_query(data / DB_FILENAME, "SELECT value FROM sync_state WHERE key = 'device_id'"))
+    return _device_of(data / DB_FILENAME)
+
+
+def _device_of(database: Path) -> str:
+    return str(_query(database, f"SELECT value FROM sync_state WHERE key = '{DEVICE_KEY}'"))
 
 
 def test_a_restored_backup_is_this_laptops_device_not_the_one_that_made_it(tmp_path: Path) -> None:
@@ -147,7 +152,7 @@ def test_a_restored_backup_is_this_laptops_device_not_the_one_that_made_it(tmp_p
     # B keeps its own id (and with it its sign-in); a laptop with no database gets a new one.
     assert _device(laptop_b) == b_device
     assert len({_device(laptop_a), _device(laptop_b), _device(new_laptop)}) == 3
-    assert _query(backup, "SELECT value FROM sync_state WHERE key = 'device_id'") == _device(laptop_a)
+    assert _device_of(backup) == _device(laptop_a)
 
 
 def _foreign(path: Path) -> None:

@@ -324,9 +324,7 @@ def test_a_count_difference_is_repaired_by_pulling_again_from_zero(
 
 
 def test_profiles_made_offline_on_two_laptops_become_one(server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
-    a = make_laptop(FakeTransport(server))
-    seed_syllabus(server, a)
-    sign_up(a)
+    a = signed_up_with_syllabus(make_laptop(FakeTransport(server)), server)
     b = make_laptop(FakeTransport(server))
     sign_in(b)
     a.edit_profile(target_exam="GCSE", hours_per_day=1.0)

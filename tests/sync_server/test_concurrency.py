@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 
 from tests.sync_server.conftest import Server, User, question_ids
 
@@ -91,13 +92,14 @@ def test_one_students_laptops_pushing_at_once_are_all_counted(server: Server, pr
     questions = question_ids(20)
     errors: list[str] = []
 
-    def laptop() -> None:
+    def laptop(device: User) -> None:
         for _ in range(5):
-            r = student.push([student.attempt(questions[i]) for i in range(20)])
+            r = device.push([device.attempt(questions[i]) for i in range(20)])
             if r.status_code != 200:
                 errors.append(r.text)
 
-    laptops = [threading.Thread(target=laptop) for _ in range(4)]
+    devices = [replace(student, device=f"laptop-{n}") for n in range(4)]  # own device id, clock and session
+    laptops = [threading.Thread(target=laptop, args=(d,)) for d in devices]
     for t in laptops:
         t.start()
     for t in laptops:

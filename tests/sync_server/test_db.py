@@ -44,7 +44,8 @@ def test_a_connection_lost_in_a_read_only_unit_is_reported_as_lost(pg_url: str) 
         db.dispose()
 
 
-def test_warming_opens_every_pooled_connection_and_tolerates_a_database_that_is_down(pg_url: str) -> None:
+def test_warming_opens_every_pooled_connection_and_tolerates_a_database_that_is_down(
+        pg_url: str, caplog: pytest.LogCaptureFixture) -> None:
     db = Database(pg_url, pool_size=3)
     try:
         db.warm()
@@ -57,3 +58,4 @@ def test_warming_opens_every_pooled_connection_and_tolerates_a_database_that_is_
     down = Database(f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none", pool_size=2)
     down.warm()  # logged, not raised: the first request answers 503
     down.dispose()
+    assert "could not open the database connections at start" in caplog.text

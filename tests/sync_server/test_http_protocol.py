@@ -19,7 +19,7 @@ def _nodelay_of_accepted_connection(listening: socket.socket, protocol_class: ty
         state = ServerState()
         server = await asyncio.get_running_loop().create_server(
             lambda: protocol_class(config=config, server_state=state, app_state={}), sock=listening)
-        reader, writer = await asyncio.open_connection(*listening.getsockname())
+        _, writer = await asyncio.open_connection(*listening.getsockname())
         for _ in range(100):
             if state.connections:
                 break

@@ -5,9 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from sync_server.__main__ import config_from_args, parse_args
 from sync_server.config import ServerConfig, normalise_db_url
@@ -46,9 +44,8 @@ def test_a_started_worker_has_its_database_connections_open_already(pg_url: str)
     """The first requests after a start should not each wait for a new PostgreSQL backend."""
     server = start_server(pg_url, workers=1, extra=["--pool-size", "3"])  # returns once /health answers
     try:
-        with psycopg.connect(make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)) as c:
-            opened = c.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                               "AND pid <> pg_backend_pid()").fetchone()
-        assert opened == (3,)
+        opened = server.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND pid <> pg_backend_pid()")
+        assert opened == [(3,)]
     finally:
         stop_server(server)
