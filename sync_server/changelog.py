@@ -27,6 +27,7 @@ LOG_LOCK = 0x5A1C_0001  # advisory lock key, per database
 
 # Entries of rows that existed move to new seqs (upsert); entries of rows created in this
 # transaction cannot exist yet and are plainly inserted, which is cheaper than ON CONFLICT.
+# Entries standing for several new attempts (a push's) carry their list, count and device.
 _RECORD = """
 WITH top AS (SELECT coalesce(max(seq), 0) AS m FROM server_changes),
 moved AS (
@@ -43,17 +44,36 @@ created AS (
   FROM top, unnest(string_to_array(%(t2)s, ','), string_to_array(%(r2)s, ','), string_to_array(%(o2)s, ','))
     WITH ORDINALITY AS x(t, r, o, n)
   RETURNING seq
+),
+grouped AS (
+  INSERT INTO server_changes (table_name, row_id, owner_id, seq, row_ids, row_count, device_id)
+  SELECT x.t, x.r, x.o, top.m + %(k3)s + x.n, x.ids, x.c, x.d
+  FROM top, unnest(%(t3)s::text[], %(r3)s::text[], %(o3)s::text[], %(ids3)s::text[], %(c3)s::int[], %(d3)s::text[])
+    WITH ORDINALITY AS x(t, r, o, ids, c, d, n)
+  RETURNING seq
 )
-SELECT greatest((SELECT max(seq) FROM moved), (SELECT max(seq) FROM created))
+SELECT greatest((SELECT max(seq) FROM moved), (SELECT max(seq) FROM created), (SELECT max(seq) FROM grouped))
 """
 
 
 @dataclass(frozen=True)
 class Entry:
     table: str
-    row_id: str
+    row_id: str  # the row, or the first of `rows`
     owner_id: str | None  # None: syllabus, read by everybody
     created: bool = False  # the row was inserted in this transaction (it has no entry yet)
+    # New attempts of one push: one entry stands for all of them (migration 0005), and
+    # `device_id` is the device that recorded every one of them, if one did.
+    rows: tuple[str, ...] = ()
+    device_id: str | None = None
+
+
+def grouped(table: str, row_ids: list[str], owner_id: str, device_ids: set[str | None]) -> list[Entry]:
+    """The entry for new append-only rows of one owner, inserted in this transaction."""
+    if not row_ids:
+        return []
+    device = next(iter(device_ids)) if len(device_ids) == 1 else None
+    return [Entry(table, row_ids[0], owner_id, created=True, rows=tuple(row_ids), device_id=device)]
 
 
 def record(conn: psycopg.Connection, entries: Iterable[Entry], *, commit: bool = True) -> int | None:
@@ -69,11 +89,15 @@ def record(conn: psycopg.Connection, entries: Iterable[Entry], *, commit: bool =
     if not unique:
         return None
     moved = [e for e in unique if not e.created]
-    created = [e for e in unique if e.created]
-    params = {"k": len(moved)}
+    created = [e for e in unique if e.created and not e.rows]
+    several = [e for e in unique if e.created and e.rows]
+    params: dict[str, object] = {"k": len(moved), "k3": len(moved) + len(created)}
     for suffix, group in (("1", moved), ("2", created)):
         params.update({"t" + suffix: id_list(e.table for e in group), "r" + suffix: id_list(e.row_id for e in group),
                        "o" + suffix: id_list(e.owner_id or "" for e in group)})
+    params.update(t3=[e.table for e in several], r3=[e.row_id for e in several], o3=[e.owner_id for e in several],
+                  ids3=[id_list(e.rows) for e in several], c3=[len(e.rows) for e in several],
+                  d3=[e.device_id for e in several])
     with conn.pipeline():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOG_LOCK,))
         cursor = conn.execute(_RECORD, params)
@@ -81,6 +105,12 @@ def record(conn: psycopg.Connection, entries: Iterable[Entry], *, commit: bool =
             conn.commit()
     row = cursor.fetchone()
     return int(row[0]) if row and row[0] is not None else None
+
+
+# The rows the log's entries stand for, one per row (audits and tests): (table_name, row_id,
+# owner_id, seq), several rows sharing the seq of their entry.
+COVERED_ROWS = ("SELECT c.table_name, coalesce(x.id, c.row_id) AS row_id, c.owner_id, c.seq FROM server_changes c "
+                "LEFT JOIN LATERAL unnest(string_to_array(c.row_ids, ',')) AS x(id) ON true")
 
 
 def latest_seq(conn: psycopg.Connection) -> int:
@@ -119,15 +149,16 @@ def scope_of(conn: psycopg.Connection, user_id: str, role: str) -> Scope:
 
 # Entries visible to a scope with seq > after, at most n, in seq order. Each branch walks an
 # index in seq order ((owner_id, seq) or the seq index) and stops after n entries.
-VISIBLE_PAGE = """
-SELECT seq, table_name, row_id FROM (
-  (SELECT seq, table_name, row_id FROM server_changes
+_COLUMNS = "seq, table_name, row_id, row_ids, row_count, device_id"
+VISIBLE_PAGE = f"""
+SELECT {_COLUMNS} FROM (
+  (SELECT {_COLUMNS} FROM server_changes
     WHERE owner_id IS NULL AND seq > %(after)s ORDER BY seq LIMIT %(n)s)
   UNION
-  (SELECT seq, table_name, row_id FROM server_changes
+  (SELECT {_COLUMNS} FROM server_changes
     WHERE owner_id = ANY(string_to_array(%(owners)s, ',')) AND seq > %(after)s ORDER BY seq LIMIT %(n)s)
   UNION
-  (SELECT seq, table_name, row_id FROM server_changes
+  (SELECT {_COLUMNS} FROM server_changes
     WHERE table_name = 'classes' AND row_id = ANY(string_to_array(%(classes)s, ',')) AND seq > %(after)s
     ORDER BY seq LIMIT %(n)s)
 ) visible ORDER BY seq LIMIT %(n)s

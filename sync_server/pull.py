@@ -7,6 +7,10 @@ Guarantees:
   skips a change, however many pushes run concurrently.
 - Each change is the row's current full state with its field stamps; the client merges it
   field by field with the same rule as the server (merge.py).
+- Pages hold whole change-log entries: the new attempts of one push share one entry and one
+  seq (changelog.grouped), so they always come in the same page. A page holds at most
+  `limit` changes, except a single entry larger than that (a push of more attempts than a
+  small `limit`), which comes alone.
 - Scope: the syllabus for everybody; a student's own rows and their class; a teacher's own
   classes and the rows of the students in them.
 - `skip_device`: attempts recorded by that device are left out of the page (its cursor still
@@ -35,10 +39,20 @@ from sync_server.tables import CLASS, OWNED, SPECS, SYLLABUS, TableSpec
 # Attempts the asking device recorded itself (see the module docstring).
 _SKIP = {ATTEMPTS: "(%(skip_device)s::text IS NULL OR t.device_id IS DISTINCT FROM %(skip_device)s::text)"}
 
+# A page takes whole entries while their rows fit in `limit` (the first one always: one
+# push's attempts share an entry and are never split). An entry of attempts that all came
+# from the asking device is skipped whole, without reading them.
 _PULL = f"""
 WITH page AS ({changelog.VISIBLE_PAGE}),
-shown AS (SELECT seq, table_name, row_id FROM page ORDER BY seq LIMIT %(limit)s)
-SELECT (SELECT count(*) FROM page), (SELECT max(seq) FROM shown),
+taken AS (SELECT * FROM (SELECT *, sum(row_count) OVER (ORDER BY seq) AS upto FROM page) sized
+          WHERE upto <= %(limit)s OR upto = row_count),
+shown AS (
+  SELECT seq, table_name, row_id FROM taken WHERE row_ids IS NULL
+  UNION ALL
+  SELECT t.seq, t.table_name, x.id FROM taken t, unnest(string_to_array(t.row_ids, ',')) AS x(id)
+  WHERE t.row_ids IS NOT NULL
+    AND (%(skip_device)s::text IS NULL OR t.device_id IS DISTINCT FROM %(skip_device)s::text))
+SELECT (SELECT count(*) FROM page) > (SELECT count(*) FROM taken), (SELECT max(seq) FROM taken),
        (SELECT convert_to(string_agg(j, ',' ORDER BY seq), 'UTF8') FROM (
           {" UNION ALL ".join(rows.change_json_select(spec, "shown", _SKIP.get(name, ""))
                               for name, spec in SPECS.items())}
@@ -51,10 +65,9 @@ def _pull(conn: psycopg.Connection, memo: CountsMemo, caller: Caller, after: int
     scope = changelog.scope_of(conn, caller.user_id, caller.role)
     params = changelog.page_params(scope, after=after, n=limit + 1)
     # Binary results: the rendered page arrives as UTF-8 bytes and goes out as they are.
-    found, last, changes = conn.execute(  # type: ignore[misc]
+    more, last, changes = conn.execute(  # type: ignore[misc]
         _PULL, {**params, "limit": limit, "skip_device": skip_device}, binary=True).fetchone()
     next_cursor = after if last is None else int(last)
-    more = found > limit
     body = b'{"changes":[' + bytes(changes or b"") + b'],"next_cursor":%d,"has_more":%s' % (
         next_cursor, b"true" if more else b"false")
     if with_summary and not more:
@@ -64,7 +77,8 @@ def _pull(conn: psycopg.Connection, memo: CountsMemo, caller: Caller, after: int
 
 def pull(db: Database, identify: Identify, *, after: int, limit: int, skip_device: str | None = None,
          with_summary: bool = False) -> bytes:
-    """Up to `limit` changes visible to `caller` with seq > `after`, in seq order, as the JSON
+    """Up to `limit` changes (see the module docstring) visible to `caller` with seq > `after`,
+    in seq order, as the JSON
     body {"changes": [...], "next_cursor", "has_more"}, rendered by PostgreSQL in one
     statement (rows.change_json_select). `with_summary`: the last page (has_more false) also
     carries what /sync/summary would answer, from the same snapshot, so a device checks its

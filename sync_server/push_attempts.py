@@ -32,6 +32,7 @@ _SPEC = SPECS[ATTEMPTS]
 _FIELDS = frozenset(_SPEC.fields)
 _OWNER = _SPEC.owner
 _REFERENCES = tuple(_SPEC.references.items())
+_DEVICE = "device_id"  # the device that recorded the attempt (pull's skip_device)
 
 
 def records_of(ops: Sequence[Op], caller: Caller) -> list[dict[str, Any]] | None:
@@ -58,8 +59,8 @@ def records_of(ops: Sequence[Op], caller: Caller) -> list[dict[str, Any]] | None
 
 
 def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[changelog.Entry] | None:
-    """Insert the batch's attempts and return their change-log entries; None (nothing
-    written) when the batch is not for this path. Attempts stored already are settled as
+    """Insert the batch's attempts and return their change-log entry (one for all the new
+    ones: changelog.grouped); None (nothing written) when the batch is not for this path. Attempts stored already are settled as
     on the general path: the same content is a no-op, anything else is refused."""
     records = records_of(ops, batch.caller)
     if not records:
@@ -75,8 +76,8 @@ def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[cha
         sent = {op.row_id: ([op.op_id], parse_fields(_SPEC, op.payload)) for op in ops if op.row_id in existed}
         settle_existing(conn, batch, sent)
         batch.raise_if_rejected()
-    owner = batch.caller.user_id
-    return [changelog.Entry(ATTEMPTS, r["id"], owner, created=True) for r in records if r["id"] not in existed]
+    new = [r for r in records if r["id"] not in existed]
+    return changelog.grouped(ATTEMPTS, [r["id"] for r in new], batch.caller.user_id, {r[_DEVICE] for r in new})
 
 
 def settle_existing(conn: psycopg.Connection, batch: Batch, sent: dict[str, tuple[list[str], dict[str, Any]]]) -> None:

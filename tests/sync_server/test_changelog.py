@@ -6,7 +6,7 @@ import time
 
 import psycopg
 
-from sync_server.changelog import Entry, latest_seq, record
+from sync_server.changelog import COVERED_ROWS, Entry, grouped, latest_seq, record
 from sync_server.db import Database
 
 
@@ -59,3 +59,23 @@ def test_a_row_has_one_entry_at_its_latest_seq(db: Database) -> None:
         assert _entries(conn) == {"r1": first["r1"], "t": 3}
         assert latest_seq(conn) == 3
         assert conn.execute("SELECT owner_id FROM server_changes WHERE row_id = 'r1'").fetchone() == ("u1",)
+
+
+def test_the_new_attempts_of_a_push_share_one_entry(db: Database) -> None:
+    """changelog.grouped: one entry (one seq) lists the attempts, how many, and the device
+    that recorded them all (none when several did); it takes its seq in order with the rest."""
+    with db.connection() as conn:
+        one_device = grouped("question_attempts", ["a1", "a2", "a3"], "u1", {"laptop"})
+        two_devices = grouped("question_attempts", ["b1", "b2"], "u2", {"laptop", "phone"})
+        assert record(conn, [Entry("topics", "t", None), *one_device, *two_devices]) == 3
+        stored = conn.execute("SELECT row_id, seq, owner_id, row_ids, row_count, device_id FROM server_changes "
+                              "ORDER BY seq").fetchall()
+        assert stored == [("t", 1, None, None, 1, None), ("a1", 2, "u1", "a1,a2,a3", 3, "laptop"),
+                          ("b1", 3, "u2", "b1,b2", 2, None)]
+        covered = conn.execute(f"SELECT row_id, seq FROM ({COVERED_ROWS}) e ORDER BY row_id").fetchall()
+        assert covered == [("a1", 2), ("a2", 2), ("a3", 2), ("b1", 3), ("b2", 3), ("t", 1)]
+        # Moved later (the student joins a class), the entry keeps the attempts it stands for.
+        assert record(conn, [Entry("question_attempts", "a1", "u1")]) == 4
+        assert conn.execute("SELECT seq, row_ids, row_count FROM server_changes WHERE row_id = 'a1'").fetchone() \
+            == (4, "a1,a2,a3", 3)
+        assert grouped("question_attempts", [], "u1", set()) == []

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 
+from sync_server.changelog import COVERED_ROWS
 from tests.sync_server.conftest import Server, User, question_ids
 
 DEVICES = 16
@@ -72,8 +73,12 @@ def test_concurrent_pushes_and_a_concurrent_puller(server: Server, provision: Ca
     ids = list(pushed)
     assert server.sql("SELECT count(*), count(DISTINCT id) FROM question_attempts WHERE student_id = ANY(%s)",
                       (ids,)) == [(len(everything), len(everything))]
+    # ... the change log stands for each attempt once, with one entry per push ...
+    assert server.sql(f"SELECT count(*), count(DISTINCT row_id) FROM ({COVERED_ROWS}) e "
+                      "WHERE table_name = 'question_attempts' AND owner_id = ANY(%s)", (ids,)) \
+        == [(len(everything), len(everything))]
     assert server.sql("SELECT count(*) FROM server_changes WHERE table_name = 'question_attempts' "
-                      "AND owner_id = ANY(%s)", (ids,)) == [(len(everything),)]
+                      "AND owner_id = ANY(%s)", (ids,)) == [(DEVICES * BATCHES,)]
     # ... the counts the summaries carry agree with PostgreSQL ...
     assert teacher.get("/sync/summary").json()["counts"]["question_attempts"] == len(everything)
     assert {s.get("/sync/summary").json()["counts"]["question_attempts"] for s in students} == {BATCHES * BATCH}
@@ -81,7 +86,13 @@ def test_concurrent_pushes_and_a_concurrent_puller(server: Server, provision: Ca
     got = [c["row_id"] for c in pulled if c["table"] == "question_attempts"]
     assert set(got) == everything and len(got) == len(everything)
     seqs = [c["seq"] for c in pulled]
-    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert seqs == sorted(seqs)
+    # One push's attempts share one entry, so one seq, and a page never splits them.
+    per_seq: dict[int, list[str]] = {}
+    for c in pulled:
+        per_seq.setdefault(c["seq"], []).append(c["fields"]["student_id"])
+    assert sorted(len(owners) for owners in per_seq.values()) == [BATCH] * (DEVICES * BATCHES)
+    assert all(len(set(owners)) == 1 for owners in per_seq.values())
     assert len(cursors) > 3  # it really pulled while the pushes were running
 
 

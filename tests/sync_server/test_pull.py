@@ -1,6 +1,7 @@
 """Pull and summary through the real server: paging, compaction, scope, wire form."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -21,9 +22,23 @@ def test_pages_follow_the_cursor_in_seq_order(server: Server, provision: Callabl
     ops = [user.attempt(q[i % 5]) for i in range(25)]
     assert user.push(ops).status_code == 200
     everything, cursor = user.pull_all(limit=1000)
-    paged, paged_cursor = user.pull_all(limit=7)
-    assert [c["seq"] for c in paged] == [c["seq"] for c in everything] == sorted({c["seq"] for c in everything})
+    pages, paged_cursor = [], 0
+    while True:
+        body = user.get("/sync/pull", params={"after": paged_cursor, "limit": 7}).json()
+        pages.append(body["changes"])
+        paged_cursor = body["next_cursor"]
+        if not body["has_more"]:
+            break
+    paged = [c for page in pages for c in page]
+    assert [(c["seq"], c["row_id"]) for c in paged] == [(c["seq"], c["row_id"]) for c in everything]
+    assert [c["seq"] for c in everything] == sorted(c["seq"] for c in everything)
     assert cursor == paged_cursor == everything[-1]["seq"]
+    # At most 7 changes a page, except the push's 25 attempts: they share one seq and come
+    # together, alone in their page.
+    attempts = _mine(everything, "question_attempts")
+    assert len({c["seq"] for c in attempts}) == 1
+    assert all(len(page) <= 7 for page in pages if page != attempts)
+    assert attempts in pages
     assert {c["row_id"] for c in _mine(everything, "question_attempts")} == {op["row_id"] for op in ops}
     r = user.get("/sync/pull", params={"after": cursor})
     assert r.json() == {"changes": [], "next_cursor": cursor, "has_more": False}
@@ -128,6 +143,25 @@ def test_a_device_can_leave_out_the_attempts_it_recorded(server: Server, provisi
     # Paging is unchanged: the same pages, only the device's own attempts are not rendered.
     first = user.get("/sync/pull", params={"after": 0, "limit": 2, "skip_device": user.device}).json()
     assert first["has_more"] is True and first["next_cursor"] == everything["changes"][1]["seq"]
+
+
+def test_a_push_from_one_device_is_skipped_whole_by_that_device(server: Server, provision: Callable[..., User]) -> None:
+    """The new attempts of a push share one log entry naming the device that recorded them
+    all: that device's pull passes it without reading them; every other reader gets them."""
+    user = provision()
+    q = question_ids(5)
+    laptop = dataclasses.replace(user, device="second-laptop")  # the same student's other laptop
+    _, cursor = user.pull_all()
+    mine, theirs = [user.attempt(q[i]) for i in range(3)], [laptop.attempt(q[i]) for i in range(3, 5)]
+    assert user.push(mine).status_code == 200 and laptop.push(theirs).status_code == 200
+    entries = server.sql("SELECT row_count, device_id FROM server_changes WHERE owner_id = %s "
+                         "AND table_name = 'question_attempts' ORDER BY seq", (user.user_id,))
+    assert entries == [(3, user.device), (2, "second-laptop")]
+    seen = user.get("/sync/pull", params={"after": cursor, "skip_device": user.device}).json()
+    assert {c["row_id"] for c in seen["changes"]} == {op["row_id"] for op in theirs}
+    everything = user.get("/sync/pull", params={"after": cursor}).json()
+    assert {c["row_id"] for c in everything["changes"]} == {op["row_id"] for op in mine + theirs}
+    assert seen["next_cursor"] == everything["next_cursor"]
 
 
 def test_the_last_page_can_carry_the_summary_and_it_follows_every_change(

@@ -34,6 +34,11 @@ class ServerChange(Base):
     `seq` is unique and only ever grows for a row; pull reads entries after a cursor and
     the rows' current state. `owner_id` scopes visibility: the student who owns the row,
     the teacher of a class, or NULL for the syllabus that everybody reads.
+
+    The new attempts of one push share one entry (migration 0005): attempts never change, so
+    their entry never moves apart, and the log (and a pull's walk of it) grows per push, not
+    per answer. Such an entry is keyed by its first attempt and lists all of them in
+    `row_ids`; `device_id` names the device that recorded every one of them, if one did.
     """
 
     __tablename__ = "server_changes"
@@ -47,6 +52,9 @@ class ServerChange(Base):
     row_id: Mapped[str] = mapped_column(String(36))
     seq: Mapped[int] = mapped_column(BigInteger)
     owner_id: Mapped[str | None] = mapped_column(String(36))
+    row_ids: Mapped[str | None] = mapped_column(Text)  # comma-joined; NULL: the one row `row_id`
+    row_count: Mapped[int] = mapped_column(Integer, server_default="1")
+    device_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class ServerRowCount(Base):

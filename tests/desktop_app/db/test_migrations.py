@@ -126,6 +126,32 @@ def test_the_servers_attempt_counts_start_from_the_attempts_already_stored(pg_ur
         engine.dispose()
 
 
+@pytest.mark.postgres
+def test_push_entries_go_back_to_one_entry_per_attempt_on_downgrade(pg_url: str) -> None:
+    """Revision 0005 lets one change-log entry stand for the new attempts of a push. Entries
+    made before stand for their one row; a downgrade gives every listed attempt an entry of
+    its own again, at new seqs (seqs stay unique), so devices pull them again."""
+    engine = make_engine(pg_url)
+    try:
+        migrate.upgrade(engine, "0004")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO server_changes (table_name, row_id, owner_id, seq) "
+                              "VALUES ('topics', 't1', NULL, 1), ('question_attempts', 'a0', 's-1', 2)"))
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT row_id, row_ids, row_count FROM server_changes ORDER BY seq")).all() \
+                == [("t1", None, 1), ("a0", None, 1)]
+            conn.execute(text("INSERT INTO server_changes (table_name, row_id, owner_id, seq, row_ids, row_count, "
+                              "device_id) VALUES ('question_attempts', 'a1', 's-1', 3, 'a1,a2,a3', 3, 'laptop')"))
+        migrate.downgrade(engine, "0004")
+        with engine.connect() as conn:
+            entries = conn.execute(text("SELECT row_id, owner_id, seq FROM server_changes ORDER BY seq")).all()
+        assert entries == [("t1", None, 1), ("a0", "s-1", 2), ("a1", "s-1", 3), ("a2", "s-1", 4), ("a3", "s-1", 5)]
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+
+
 def _insert_attempts(conn, student: str, n: int, start: int = 0) -> None:  # type: ignore[no-untyped-def]
     for i in range(start, start + n):
         conn.execute(text("INSERT INTO question_attempts (id, student_id, question_id, answer, is_correct, "
