@@ -18,11 +18,16 @@ from pydantic_core import to_json
 
 from sync_server.db import id_list
 from sync_server.merge import RowState
-from sync_server.tables import TableSpec, from_db, recordset_type, to_db
+from sync_server.tables import TableSpec, from_db, recordset_type, stored_sql, to_db
 
 
 def _quoted(names: Iterable[str]) -> str:
     return ", ".join(f'"{n}"' for n in names)
+
+
+def _x(name: str) -> str:
+    """A column of the recordset row `x`."""
+    return f'x."{name}"'
 
 
 def load(conn: psycopg.Connection, spec: TableSpec, ids: Iterable[str], *, lock: bool) -> dict[str, RowState]:
@@ -116,7 +121,8 @@ def insert_records(conn: psycopg.Connection, spec: TableSpec, records: list[dict
         return set()
     cols = ["id", *spec.fields, "hlc", "field_stamps"]
     rs = recordset_type(spec, ("hlc", "VARCHAR(80)"), ("field_stamps", "JSON"))
-    values = f"{_quoted(cols[:-1])}, {_stamps_sql(spec)}"
+    values = ", ".join(['"id"', *(stored_sql(spec.columns[c], _x(c)) for c in spec.fields), '"hlc"',
+                        _stamps_sql(spec)])
     # One row back: NULL when every row was inserted (the usual case), else the inserted ids.
     sql = (f'WITH ins AS (INSERT INTO "{spec.name}" ({_quoted(cols)}) SELECT {values} '
            f"FROM jsonb_to_recordset(%s::jsonb) AS {rs} ON CONFLICT (id) DO NOTHING RETURNING id) "
@@ -131,9 +137,9 @@ def update(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) ->
     """Write the full merged state of stored rows (they are locked by `load`)."""
     if not states:
         return
-    cols = [*spec.fields, "hlc"]
     rs = recordset_type(spec, ("hlc", "VARCHAR(80)"), ("field_stamps", "JSON"))
-    assignments = ", ".join([*(f'"{c}" = x."{c}"' for c in cols), f'"field_stamps" = {_stamps_sql(spec)}'])
+    assignments = ", ".join([*(f'"{c}" = {stored_sql(spec.columns[c], _x(c))}' for c in spec.fields),
+                             '"hlc" = x."hlc"', f'"field_stamps" = {_stamps_sql(spec)}'])
     conn.execute(f'UPDATE "{spec.name}" AS t SET {assignments} FROM jsonb_to_recordset(%s::jsonb) AS {rs} '
                  "WHERE t.id = x.id", (_json(_records(spec, states)),))
 
@@ -175,7 +181,7 @@ def unique_clashes(conn: psycopg.Connection, spec: TableSpec, columns: tuple[str
     if not probes:
         return {}
     rs = "x(" + ", ".join(['"id" VARCHAR(36)', *(f'"{c}" {spec.columns[c].pg_type}' for c in columns)]) + ")"
-    on = " AND ".join(f't."{c}" = x."{c}"' for c in columns)
+    on = " AND ".join(f't."{c}" = {stored_sql(spec.columns[c], _x(c))}' for c in columns)
     records = _json([{"id": s.row_id, **{c: to_db(spec.columns[c], s.values[c]) for c in columns}} for s in probes])
     sql = (f'SELECT x.id, t.id FROM jsonb_to_recordset(%s::jsonb) AS {rs} JOIN "{spec.name}" AS t ON {on} '
            "WHERE t.id <> x.id")

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, Integer, String, UniqueConstraint
 from sqlalchemy.dialects import postgresql
 
-from desktop_app.db.base import UTCDateTime, naive_utc
+from desktop_app.db.base import UTCDateTime
 from desktop_app.db.models import APPEND_ONLY, SYNCED_MODELS
 from desktop_app.db.models.content import QUESTION_TYPES
 from desktop_app.db.serialize import content_fields
@@ -49,7 +49,9 @@ class Column:
     kind: str  # str, int, float, bool, json, date, datetime
     nullable: bool
     max_length: int | None
-    pg_type: str  # the type named in jsonb_to_recordset(...) AS x(name type, ...)
+    # The type named in jsonb_to_recordset(...) AS x(name type, ...): date-times travel with
+    # their offset (timestamptz) and are stored as UTC by `stored_sql`.
+    pg_type: str
     default: Callable[[], Any] | None  # Python default for a new row; None: required unless nullable
     ref_table: str | None  # foreign key target (users for the owner column)
     convert: Callable[[Any], Any] | None  # wire -> Python (dates and date-times only)
@@ -73,10 +75,15 @@ class TableSpec:
     # and no tombstone filter, and a row stamped `hlc` on every field stores no field_stamps.
     append_only: bool = False
 
+    # What parse_fields applies to each field: (convert, problem, CHECK test, its text).
+    rules: dict[str, tuple[Any, Any, Any, str]] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
         self.fields[:] = list(self.columns)
         self.references.update({c.name: c.ref_table for c in self.columns.values()
                                 if c.ref_table and c.name != self.owner})
+        self.rules.update({c.name: (c.convert, c.problem, *self.checks.get(c.name, (None, "")))
+                           for c in self.columns.values()})
 
 
 def _kind(column: Any) -> str:
@@ -108,11 +115,10 @@ def _spec(name: str, model: type) -> TableSpec:
         if refs == ["users"]:
             assert owner is None, f"{name}: two columns refer to users"
             owner = column_name
-        pg_type = col.type.impl if isinstance(col.type, UTCDateTime) else col.type
         kind, nullable, max_length = _kind(col), bool(col.nullable), getattr(col.type, "length", None)
         columns[column_name] = Column(
             name=column_name, kind=kind, nullable=nullable, max_length=max_length,
-            pg_type=pg_type.compile(dialect=dialect), default=_default(col), ref_table=refs[0] if refs else None,
+            pg_type="TIMESTAMP WITH TIME ZONE" if kind == "datetime" else col.type.compile(dialect=dialect), default=_default(col), ref_table=refs[0] if refs else None,
             convert=_converter(kind), problem=_validator(kind, nullable, max_length))
     uniques = tuple(tuple(c.name for c in u.columns) for u in table.constraints if isinstance(u, UniqueConstraint))
     uniques += tuple(tuple(c.name for c in i.columns) for i in table.indexes if i.unique)
@@ -161,34 +167,48 @@ def _check_json(value: Any, depth: int = 0) -> str | None:
 def _validator(kind: str, nullable: bool, max_length: int | None) -> Callable[[Any], str | None]:
     """A function telling why a (converted) value cannot be stored in such a column, or None.
 
-    Built once per column: this runs for every field of every op.
+    Built once per column, one function per kind: this runs for every field of every op.
     """
-    def check(value: Any) -> str | None:
-        if value is None:
-            return None if nullable else "must not be null"
-        if kind == "str":
-            if type(value) is not str:
-                return "must be a string"
-            if max_length is not None and len(value) > max_length:
-                return f"is longer than {max_length} characters"
-            return None if value.isascii() and "\x00" not in value else _clean_text(value)
-        if kind == "int":
-            if type(value) is not int:
-                return "must be an integer"
-            return None if _INT_RANGE[0] <= value <= _INT_RANGE[1] else "is out of range"
-        if kind == "float":
-            if type(value) is float:
-                return None if math.isfinite(value) else "must be finite"
-            if type(value) is not int:
-                return "must be a number"
-            return None if abs(value) <= _FLOAT_MAX else "is out of range"
-        if kind == "bool":
-            return None if type(value) is bool else "must be true or false"
-        if kind == "json":
-            return _check_json(value)
-        return None  # dates and date-times: their converter checked them
+    null = None if nullable else "must not be null"
+    too_long = f"is longer than {max_length} characters"
 
-    return check
+    def text(value: Any) -> str | None:
+        if value is None:
+            return null
+        if type(value) is not str:
+            return "must be a string"
+        if max_length is not None and len(value) > max_length:
+            return too_long
+        return None if value.isascii() and "\x00" not in value else _clean_text(value)
+
+    def integer(value: Any) -> str | None:
+        if value is None:
+            return null
+        if type(value) is not int:
+            return "must be an integer"
+        return None if _INT_RANGE[0] <= value <= _INT_RANGE[1] else "is out of range"
+
+    def number(value: Any) -> str | None:
+        if value is None:
+            return null
+        if type(value) is float:
+            return None if math.isfinite(value) else "must be finite"
+        if type(value) is not int:
+            return "must be a number"
+        return None if abs(value) <= _FLOAT_MAX else "is out of range"
+
+    def boolean(value: Any) -> str | None:
+        if value is None:
+            return null
+        return None if type(value) is bool else "must be true or false"
+
+    def json_value(value: Any) -> str | None:
+        return null if value is None else _check_json(value)
+
+    def converted(value: Any) -> str | None:
+        return null if value is None else None  # dates and date-times: their converter checked them
+
+    return {"str": text, "int": integer, "float": number, "bool": boolean, "json": json_value}.get(kind, converted)
 
 
 def _converter(kind: str) -> Callable[[Any], Any] | None:
@@ -223,20 +243,20 @@ def parse_fields(spec: TableSpec, payload: dict[str, Any]) -> dict[str, Any]:
     Raises ValueError with a message naming the field.
     """
     values = {}
-    columns, checks = spec.columns, spec.checks
+    rules = spec.rules
     for name, value in payload.items():
-        column = columns.get(name)
-        if column is None:
+        rule = rules.get(name)
+        if rule is None:
             raise ValueError(f"{spec.name}.{name}: unknown field")
-        if value is not None and column.convert is not None:
+        convert, problem_of, test, text = rule
+        if value is not None and convert is not None:
             try:
-                value = column.convert(value)
+                value = convert(value)
             except ValueError as exc:
                 raise ValueError(f"{spec.name}.{name}: {exc}") from None
-        problem = column.problem(value)
-        if problem is None and value is not None and name in checks:
-            test, text = checks[name]
-            problem = None if test(value) else text
+        problem = problem_of(value)
+        if problem is None and test is not None and value is not None and not test(value):
+            problem = text
         if problem:
             raise ValueError(f"{spec.name}.{name} {problem}")
         values[name] = value
@@ -244,14 +264,18 @@ def parse_fields(spec: TableSpec, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_db(column: Column, value: Any) -> Any:
-    """A Python value as JSON for jsonb_to_recordset (datetimes as naive UTC: the column type)."""
-    if value is None:
-        return None
-    if column.kind == "datetime":
-        return naive_utc(value).isoformat()
-    if column.kind == "date":
-        return value.isoformat()
+    """A Python value for jsonb_to_recordset, encoded by pydantic-core's to_json (dates and
+    date-times as ISO 8601). A date-time goes as UTC ("...Z"): the encoder drops the seconds of
+    an offset such as +05:30:15, and nearly every device sends UTC already."""
+    if column.kind == "datetime" and value is not None and value.tzinfo is not timezone.utc:
+        return value.astimezone(timezone.utc)
     return value
+
+
+def stored_sql(column: Column, expression: str) -> str:
+    """SQL of the value a column stores, from `expression` of the recordset's type: date-times
+    as naive UTC (UTCDateTime), whatever the session's time zone."""
+    return f"({expression} AT TIME ZONE 'UTC')" if column.kind == "datetime" else expression
 
 
 def from_db(column: Column, value: Any) -> Any:

@@ -61,6 +61,22 @@ def test_a_change_carries_the_full_row_in_wire_form(server: Server, provision: C
     assert datetime.fromisoformat(change["fields"]["timestamp"]) == at
 
 
+def test_a_time_sent_with_any_offset_is_stored_as_the_same_instant(server: Server, provision: Callable[..., User]) -> None:
+    """Devices may send local times with their offset; the server stores UTC and pulls give
+    back the same instant (an offset with seconds included)."""
+    user = provision()
+    sent = ["2026-03-01T09:30:15.250000-05:30", "2026-03-01T09:30:15+05:30:15", "2026-03-01T09:30:15Z"]
+    ops = [user.attempt(question_ids(1)[0], at=datetime.fromisoformat(at)) for at in sent]
+    for op, at in zip(ops, sent):
+        op["payload"]["timestamp"] = at  # exactly as a device wrote it
+    assert user.push(ops).status_code == 200
+    pulled = {c["row_id"]: c["fields"]["timestamp"] for c in user.pull_all()[0] if c["table"] == "question_attempts"}
+    for op, at in zip(ops, sent):
+        back = pulled[op["row_id"]]
+        assert back == datetime.fromisoformat(at).astimezone(timezone.utc).isoformat()
+        assert datetime.fromisoformat(back) == datetime.fromisoformat(at)
+
+
 def test_a_row_changed_many_times_comes_once_in_its_latest_state(server: Server,
                                                                  provision: Callable[..., User]) -> None:
     user = provision()
