@@ -2,7 +2,8 @@
 
 Every accepted change of a synced row moves that row's single log entry to a new, higher
 sequence number; pull returns entries after the client's cursor with the rows' current
-state. A row changed ten times between two pulls is sent once.
+state. A row changed ten times between two pulls is sent once. The new attempts of one push
+share one entry (`grouped`): attempts never change, so their entry never has to move apart.
 
 Guarantee: COMMIT ORDER == SEQ ORDER, so a pull never skips a change. `record` takes the
 transaction-level advisory lock LOG_LOCK, reads max(seq) in a statement that starts after

@@ -36,8 +36,12 @@ from sync_server.push_attempts import ATTEMPTS
 from sync_server.tables import CLASS, OWNED, SPECS, SYLLABUS, TableSpec
 
 
-# Attempts the asking device recorded itself (see the module docstring).
-_SKIP = {ATTEMPTS: "(%(skip_device)s::text IS NULL OR t.device_id IS DISTINCT FROM %(skip_device)s::text)"}
+def _not_skipped(device_column: str) -> str:
+    """SQL: the row (or entry) was not recorded by the asking device (see the module docstring)."""
+    return f"(%(skip_device)s::text IS NULL OR {device_column} IS DISTINCT FROM %(skip_device)s::text)"
+
+
+_SKIP = {ATTEMPTS: _not_skipped("t.device_id")}  # per attempt, for entries of mixed devices
 
 # A page takes whole entries while their rows fit in `limit` (the first one always: one
 # push's attempts share an entry and are never split). An entry of attempts that all came
@@ -50,8 +54,7 @@ shown AS (
   SELECT seq, table_name, row_id FROM taken WHERE row_ids IS NULL
   UNION ALL
   SELECT t.seq, t.table_name, x.id FROM taken t, unnest(string_to_array(t.row_ids, ',')) AS x(id)
-  WHERE t.row_ids IS NOT NULL
-    AND (%(skip_device)s::text IS NULL OR t.device_id IS DISTINCT FROM %(skip_device)s::text))
+  WHERE t.row_ids IS NOT NULL AND {_not_skipped("t.device_id")})
 SELECT (SELECT count(*) FROM page) > (SELECT count(*) FROM taken), (SELECT max(seq) FROM taken),
        (SELECT convert_to(string_agg(j, ',' ORDER BY seq), 'UTF8') FROM (
           {" UNION ALL ".join(rows.change_json_select(spec, "shown", _SKIP.get(name, ""))
