@@ -129,9 +129,10 @@ def _write(conn: psycopg.Connection, batch: Batch, parsed: list[Parsed]) -> list
     return entries
 
 
-def _push(conn: psycopg.Connection, db: Database, caller: Caller, ops: Sequence[Op]) -> PushResult:
+def _push(conn: psycopg.Connection, db: Database, caller: Caller, ops: Sequence[Op],
+          tries: push_attempts.Tries) -> PushResult:
     batch = Batch(conn, caller, db.known_ids)
-    entries = push_attempts.write(conn, batch, ops)  # the bulk case, or None: nothing written
+    entries = push_attempts.write(conn, batch, ops, tries)  # the bulk case, or None: nothing written
     if entries is None:
         entries = _general(conn, batch, ops)
     cursor = changelog.record(conn, entries)
@@ -171,4 +172,5 @@ def _general(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[
 def push(db: Database, identify: Identify, ops: Sequence[Op]) -> PushResult:
     """Apply `ops` for the caller `identify(conn)` names, in the same transaction (see the
     module docstring). Raises what `identify` raises (Unauthorized), OpsRejected or Busy."""
-    return db.run(lambda conn: _push(conn, db, identify(conn), ops))
+    tries = push_attempts.Tries()
+    return db.run(lambda conn: _push(conn, db, identify(conn), ops, tries))

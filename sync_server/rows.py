@@ -114,18 +114,24 @@ def insert(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) ->
     return insert_records(conn, spec, _records(spec, states)) if states else set()
 
 
-def insert_records(conn: psycopg.Connection, spec: TableSpec, records: list[dict[str, Any]]) -> set[str]:
+def insert_records(conn: psycopg.Connection, spec: TableSpec, records: list[dict[str, Any]], *,
+                   may_exist: bool = True) -> set[str]:
     """`insert` of rows already in database form: every content field, `id`, `hlc`, and
-    `field_stamps` (None: every field stamped `hlc`)."""
+    `field_stamps` (None: every field stamped `hlc`). `may_exist=False` is the plain insert
+    for rows that are expected to be new: cheaper (no conflict check first, no ids back),
+    and a row stored already raises UniqueViolation, which aborts the transaction."""
     if not records:
         return set()
     cols = ["id", *spec.fields, "hlc", "field_stamps"]
     rs = recordset_type(spec, ("hlc", "VARCHAR(80)"), ("field_stamps", "JSON"))
     values = ", ".join(['"id"', *(stored_sql(spec.columns[c], _x(c)) for c in spec.fields), '"hlc"',
                         _stamps_sql(spec)])
+    insert = f'INSERT INTO "{spec.name}" ({_quoted(cols)}) SELECT {values} FROM jsonb_to_recordset(%s::jsonb) AS {rs}'
+    if not may_exist:
+        conn.execute(insert, (_json(records),))
+        return set()
     # One row back: NULL when every row was inserted (the usual case), else the inserted ids.
-    sql = (f'WITH ins AS (INSERT INTO "{spec.name}" ({_quoted(cols)}) SELECT {values} '
-           f"FROM jsonb_to_recordset(%s::jsonb) AS {rs} ON CONFLICT (id) DO NOTHING RETURNING id) "
+    sql = (f"WITH ins AS ({insert} ON CONFLICT (id) DO NOTHING RETURNING id) "
            "SELECT CASE WHEN count(*) = %s THEN NULL ELSE coalesce(array_agg(id), '{}') END FROM ins")
     row = conn.execute(sql, (_json(records), len(records))).fetchone()
     if row is None or row[0] is None:
