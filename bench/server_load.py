@@ -111,11 +111,17 @@ class Http:
                 self.pending = b""
             self.sock.sendall(request + body if body else request)
             return self._response()
-        except (ConnectionError, OSError, ValueError):
-            if self.sock is not None:
-                self.sock.close()
-            self.sock = None
-            raise OSError("connection lost") from None
+        except OSError:  # lost (e.g. an idle keep-alive connection the server closed): the caller retries
+            self._drop()
+            raise
+        except ValueError:  # a response this client cannot read: a failure, never retried
+            self._drop()
+            raise
+
+    def _drop(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
 
     def _response(self) -> tuple[int, bytes]:
         assert self.sock is not None
@@ -123,7 +129,10 @@ class Http:
         while (end := data.find(b"\r\n\r\n")) < 0:
             data += self._recv()
         lines = bytes(data[:end]).split(b"\r\n")
-        status, length, close = int(lines[0].split(b" ", 2)[1]), None, False
+        parts = lines[0].split(b" ", 2)
+        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+            raise ValueError(f"not an HTTP/1.1 status line: {lines[0][:80]!r}")
+        status, length, close = int(parts[1]), None, False
         for line in lines[1:]:
             name, _, value = line.partition(b":")
             name = name.strip().lower()
@@ -140,8 +149,7 @@ class Http:
             data += self._recv()
         body, self.pending = bytes(data[start:start + length]), bytes(data[start + length:])
         if close:
-            self.sock.close()
-            self.sock = None
+            self._drop()
         return status, body
 
     def _recv(self) -> bytes:

@@ -149,10 +149,11 @@ def scope_of(conn: psycopg.Connection, user_id: str, role: str) -> Scope:
 
 
 # Entries visible to a scope with seq > after, at most n, in seq order. Each branch walks an
-# index in seq order ((owner_id, seq) or the seq index) and stops after n entries.
-_COLUMNS = "seq, table_name, row_id, row_ids, row_count, device_id"
+# index in seq order ((owner_id, seq) or the seq index) and stops after n entries. The list of
+# a grouped entry (up to 1,000 ids) is not read here: pull reads it for the entries it takes.
+_COLUMNS = "seq, table_name, row_id, row_count, device_id, row_ids IS NOT NULL AS grouped"
 VISIBLE_PAGE = f"""
-SELECT {_COLUMNS} FROM (
+SELECT seq, table_name, row_id, row_count, device_id, grouped FROM (
   (SELECT {_COLUMNS} FROM server_changes
     WHERE owner_id IS NULL AND seq > %(after)s ORDER BY seq LIMIT %(n)s)
   UNION

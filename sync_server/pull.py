@@ -8,9 +8,10 @@ Guarantees:
 - Each change is the row's current full state with its field stamps; the client merges it
   field by field with the same rule as the server (merge.py).
 - Pages hold whole change-log entries: the new attempts of one push share one entry and one
-  seq (changelog.grouped), so they always come in the same page. A page holds at most
-  `limit` changes, except a single entry larger than that (a push of more attempts than a
-  small `limit`), which comes alone.
+  seq (changelog.grouped), so they always come in the same page, in row id order. A page
+  holds at most `limit` changes, except a single entry larger than that (a push of more
+  attempts than a small `limit`), which comes alone. Rows left out by `skip_device` count
+  towards `limit`, except a push's entry left out whole, which counts as one.
 - Scope: the syllabus for everybody; a student's own rows and their class; a teacher's own
   classes and the rows of the students in them.
 - `skip_device`: attempts recorded by that device are left out of the page (its cursor still
@@ -41,22 +42,25 @@ def _not_skipped(device_column: str) -> str:
     return f"(%(skip_device)s::text IS NULL OR {device_column} IS DISTINCT FROM %(skip_device)s::text)"
 
 
-_SKIP = {ATTEMPTS: _not_skipped("t.device_id")}  # per attempt, for entries of mixed devices
+_SKIP = {ATTEMPTS: _not_skipped("t.device_id")}  # per attempt, for entries of one row or of mixed devices
 
 # A page takes whole entries while their rows fit in `limit` (the first one always: one
 # push's attempts share an entry and are never split). An entry of attempts that all came
-# from the asking device is skipped whole, without reading them.
+# from the asking device is skipped whole, without reading them, and counts as one row.
 _PULL = f"""
 WITH page AS ({changelog.VISIBLE_PAGE}),
-taken AS (SELECT * FROM (SELECT *, sum(row_count) OVER (ORDER BY seq) AS upto FROM page) sized
-          WHERE upto <= %(limit)s OR upto = row_count),
+sized AS (SELECT *, CASE WHEN grouped AND NOT {_not_skipped("device_id")} THEN 1 ELSE row_count END AS size
+          FROM page),
+taken AS (SELECT * FROM (SELECT *, sum(size) OVER (ORDER BY seq) AS upto FROM sized) counted
+          WHERE upto <= %(limit)s OR upto = size),
 shown AS (
-  SELECT seq, table_name, row_id FROM taken WHERE row_ids IS NULL
+  SELECT seq, table_name, row_id FROM taken WHERE NOT grouped
   UNION ALL
-  SELECT t.seq, t.table_name, x.id FROM taken t, unnest(string_to_array(t.row_ids, ',')) AS x(id)
-  WHERE t.row_ids IS NOT NULL AND {_not_skipped("t.device_id")})
+  SELECT t.seq, t.table_name, x.id FROM taken t JOIN server_changes c ON c.seq = t.seq,
+    unnest(string_to_array(c.row_ids, ',')) AS x(id)
+  WHERE t.grouped AND {_not_skipped("t.device_id")})
 SELECT (SELECT count(*) FROM page) > (SELECT count(*) FROM taken), (SELECT max(seq) FROM taken),
-       (SELECT convert_to(string_agg(j, ',' ORDER BY seq), 'UTF8') FROM (
+       (SELECT convert_to(string_agg(j, ',' ORDER BY seq, row_id), 'UTF8') FROM (
           {" UNION ALL ".join(rows.change_json_select(spec, "shown", _SKIP.get(name, ""))
                               for name, spec in SPECS.items())}
        ) rendered)
@@ -80,8 +84,8 @@ def _pull(conn: psycopg.Connection, memo: CountsMemo, caller: Caller, after: int
 
 def pull(db: Database, identify: Identify, *, after: int, limit: int, skip_device: str | None = None,
          with_summary: bool = False) -> bytes:
-    """Up to `limit` changes (see the module docstring) visible to `caller` with seq > `after`,
-    in seq order, as the JSON
+    """The changes visible to `caller` with seq > `after`, in seq order, at most `limit` of
+    them but for one large push (see the module docstring), as the JSON
     body {"changes": [...], "next_cursor", "has_more"}, rendered by PostgreSQL in one
     statement (rows.change_json_select). `with_summary`: the last page (has_more false) also
     carries what /sync/summary would answer, from the same snapshot, so a device checks its

@@ -15,8 +15,10 @@ Guarantees (docs/sync-protocol.md states them for clients):
   concurrent pushes to one row cannot lose a field.
 - question_attempts are append-only: update/delete ops are rejected, and re-inserting an
   existing attempt is accepted only with identical content (a no-op). Being immutable,
-  attempts need no row locks: they are inserted with ON CONFLICT DO NOTHING and the few
-  that existed are compared afterwards, still inside the transaction. A batch of nothing
+  attempts need no row locks: they are inserted with ON CONFLICT DO NOTHING (the bulk path
+  first tries a plain insert, see push_attempts.write) and the few that existed are
+  compared afterwards, still inside the transaction. The new attempts of a push share one
+  change-log entry (changelog.grouped). A batch of nothing
   but complete new attempts (the bulk of all traffic) is written by push_attempts.py in
   one pass, with the same checks and the same stored rows.
 - Authorisation per op: syllabus tables and classes need a teacher (or admin); a class
@@ -123,6 +125,11 @@ def _write(conn: psycopg.Connection, batch: Batch, parsed: list[Parsed]) -> list
                 s.changed.clear()  # nothing to write, nothing to log
         elif existed:
             raise Retry(f"{table}: row inserted concurrently")
+        if table == ATTEMPTS:  # only new rows, all the caller's (authorise): one entry for them all
+            new_ones = [s for s in changed if s.changed]
+            entries += changelog.grouped(table, [s.row_id for s in new_ones], batch.caller.user_id,
+                                         {s.values.get(push_attempts.DEVICE) for s in new_ones})
+            continue
         entries += [changelog.Entry(table, s.row_id, s.values.get(spec.owner) if spec.owner else None,
                                     created=not s.exists) for s in changed if s.changed]
     batch.raise_if_rejected()

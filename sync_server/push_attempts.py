@@ -35,7 +35,7 @@ _SPEC = SPECS[ATTEMPTS]
 _FIELDS = frozenset(_SPEC.fields)
 _OWNER = _SPEC.owner
 _REFERENCES = tuple(_SPEC.references.items())
-_DEVICE = "device_id"  # the device that recorded the attempt (pull's skip_device)
+DEVICE = "device_id"  # the column naming the device that recorded an attempt (pull's skip_device)
 _PRIMARY_KEY = QuestionAttempt.__table__.primary_key.name
 
 
@@ -103,7 +103,7 @@ def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op], tries: Trie
         settle_existing(conn, batch, sent)
         batch.raise_if_rejected()
     new = [r for r in records if r["id"] not in existed]
-    return changelog.grouped(ATTEMPTS, [r["id"] for r in new], batch.caller.user_id, {r[_DEVICE] for r in new})
+    return changelog.grouped(ATTEMPTS, [r["id"] for r in new], batch.caller.user_id, {r[DEVICE] for r in new})
 
 
 def settle_existing(conn: psycopg.Connection, batch: Batch, sent: dict[str, tuple[list[str], dict[str, Any]]]) -> None:

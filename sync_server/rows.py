@@ -151,7 +151,7 @@ def update(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) ->
 
 
 def change_json_select(spec: TableSpec, source: str, condition: str = "") -> str:
-    """SELECT (seq, j) over `source` rows (seq, table_name, row_id) of this table, where j is
+    """SELECT (seq, row_id, j) over `source` rows (seq, table_name, row_id) of this table, where j is
     the pulled change as JSON text rendered by PostgreSQL (a page of a thousand rows costs
     Python nothing but one string).
 
@@ -170,7 +170,7 @@ def change_json_select(spec: TableSpec, source: str, condition: str = "") -> str
                 f"""ELSE to_char(t."{name}", 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') END""")
 
     fields = ", ".join(f"'{name}', {field(name)}" for name in spec.fields)
-    return (f"SELECT s.seq, json_build_object('seq', s.seq, 'table', '{spec.name}', 'row_id', t.id, "
+    return (f"SELECT s.seq, t.id AS row_id, json_build_object('seq', s.seq, 'table', '{spec.name}', 'row_id', t.id, "
             f"'fields', json_build_object({fields}), 'stamps', t.field_stamps, 'hlc', t.hlc, "
             f"'deleted', t.deleted)::text AS j "
             f"FROM {source} s JOIN \"{spec.name}\" AS t ON s.table_name = '{spec.name}' AND t.id = s.row_id"

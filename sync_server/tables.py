@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, Integer, String, UniqueConstraint
 from sqlalchemy.dialects import postgresql
@@ -58,6 +58,18 @@ class Column:
     problem: Callable[[Any], str | None]  # why a Python value cannot be stored, or None
 
 
+_TIMESTAMPTZ = "TIMESTAMP WITH TIME ZONE"
+
+
+class Rule(NamedTuple):
+    """What parse_fields applies to one field, gathered from its Column and CHECK constraint."""
+
+    convert: Callable[[Any], Any] | None
+    problem: Callable[[Any], str | None]
+    test: Callable[[Any], bool] | None
+    text: str
+
+
 @dataclass(frozen=True)
 class TableSpec:
     name: str
@@ -75,14 +87,13 @@ class TableSpec:
     # and no tombstone filter, and a row stamped `hlc` on every field stores no field_stamps.
     append_only: bool = False
 
-    # What parse_fields applies to each field: (convert, problem, CHECK test, its text).
-    rules: dict[str, tuple[Any, Any, Any, str]] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)  # per field, for parse_fields
 
     def __post_init__(self) -> None:
         self.fields[:] = list(self.columns)
         self.references.update({c.name: c.ref_table for c in self.columns.values()
                                 if c.ref_table and c.name != self.owner})
-        self.rules.update({c.name: (c.convert, c.problem, *self.checks.get(c.name, (None, "")))
+        self.rules.update({c.name: Rule(c.convert, c.problem, *self.checks.get(c.name, (None, "")))
                            for c in self.columns.values()})
 
 
@@ -118,7 +129,7 @@ def _spec(name: str, model: type) -> TableSpec:
         kind, nullable, max_length = _kind(col), bool(col.nullable), getattr(col.type, "length", None)
         columns[column_name] = Column(
             name=column_name, kind=kind, nullable=nullable, max_length=max_length,
-            pg_type="TIMESTAMP WITH TIME ZONE" if kind == "datetime" else col.type.compile(dialect=dialect), default=_default(col), ref_table=refs[0] if refs else None,
+            pg_type=_TIMESTAMPTZ if kind == "datetime" else col.type.compile(dialect=dialect), default=_default(col), ref_table=refs[0] if refs else None,
             convert=_converter(kind), problem=_validator(kind, nullable, max_length))
     uniques = tuple(tuple(c.name for c in u.columns) for u in table.constraints if isinstance(u, UniqueConstraint))
     uniques += tuple(tuple(c.name for c in i.columns) for i in table.indexes if i.unique)

@@ -178,6 +178,29 @@ def test_a_push_from_one_device_is_skipped_whole_by_that_device(server: Server, 
     everything = user.get("/sync/pull", params={"after": cursor}).json()
     assert {c["row_id"] for c in everything["changes"]} == {op["row_id"] for op in mine + theirs}
     assert seen["next_cursor"] == everything["next_cursor"]
+    # Skipped whole, a push counts as one change of the page: with limit 3, the device's own
+    # push of three (one) and the other laptop's two fit in one page.
+    first = user.get("/sync/pull", params={"after": cursor, "limit": 3, "skip_device": user.device}).json()
+    assert first["changes"] == seen["changes"] and first["has_more"] is False
+    # The entry is skipped by the device it names, without reading its attempts: named after
+    # another device, its attempts are skipped for that one.
+    server.sql("UPDATE server_changes SET device_id = 'elsewhere' WHERE row_id = %s", (mine[0]["row_id"],))
+    moved = user.get("/sync/pull", params={"after": cursor, "skip_device": "elsewhere"}).json()
+    assert {c["row_id"] for c in moved["changes"]} == {op["row_id"] for op in theirs}
+
+
+def test_a_push_sent_again_with_one_more_attempt_logs_only_the_new_one(
+        server: Server, provision: Callable[..., User]) -> None:
+    user = provision()
+    q = question_ids(3)
+    first = [user.attempt(q[0]), user.attempt(q[1])]
+    assert user.push(first).status_code == 200
+    again = [*first, user.attempt(q[2])]  # the first response was lost; one answer came since
+    assert user.push(again).status_code == 200
+    entries = server.sql("SELECT row_ids, row_count, device_id FROM server_changes WHERE owner_id = %s "
+                         "AND table_name = 'question_attempts' ORDER BY seq", (user.user_id,))
+    assert entries == [(f"{first[0]['row_id']},{first[1]['row_id']}", 2, user.device),
+                       (again[2]["row_id"], 1, user.device)]
 
 
 def test_the_last_page_can_carry_the_summary_and_it_follows_every_change(

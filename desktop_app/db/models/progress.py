@@ -22,7 +22,8 @@ class QuestionAttempt(SyncedMixin, Base):
     )
 
     student_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"))  # no index: nothing looks attempts up by question (0006)
+    # No index: nothing looks attempts up by question (migration 0006).
+    question_id: Mapped[str] = mapped_column(ForeignKey("questions.id"))
     answer: Mapped[str] = mapped_column(String(500))
     is_correct: Mapped[bool] = mapped_column(Boolean)
     time_taken_seconds: Mapped[float] = mapped_column(Float, default=0.0)
