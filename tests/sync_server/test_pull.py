@@ -203,6 +203,22 @@ def test_a_push_sent_again_with_one_more_attempt_logs_only_the_new_one(
                        (again[2]["row_id"], 1, user.device)]
 
 
+def test_attempts_pushed_with_other_changes_share_one_entry_too(server: Server, provision: Callable[..., User]) -> None:
+    """A batch that is not only new attempts takes the general path: its attempts are grouped
+    all the same, and pulled with everything else."""
+    user = provision()
+    q = question_ids(2)
+    _, cursor = user.pull_all()
+    profile = user.op("student_profiles", profile_id(user.user_id), {"user_id": user.user_id, "grade": "11"})
+    attempts = [user.attempt(q[0]), user.attempt(q[1])]
+    assert user.push([profile, *attempts]).status_code == 200
+    entries = server.sql("SELECT table_name, row_count, device_id FROM server_changes WHERE owner_id = %s "
+                         "ORDER BY table_name", (user.user_id,))
+    assert entries == [("question_attempts", 2, user.device), ("student_profiles", 1, None)]
+    changes, _ = user.pull_all(after=cursor)
+    assert {c["row_id"] for c in changes} == {profile["row_id"], *(op["row_id"] for op in attempts)}
+
+
 def test_the_last_page_can_carry_the_summary_and_it_follows_every_change(
         server: Server, provision: Callable[..., User]) -> None:
     user, other = provision(), provision()
