@@ -98,7 +98,6 @@ class Http:
         self.address, self.prefix = (url.hostname, url.port), url.path
         self.head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": url.netloc, **headers}.items())
         self.sock: socket.socket | None = None
-        self.pending = b""  # bytes received after the last response (none, in practice)
 
     def call(self, method: str, path: str, body: bytes | None = None,
              params: dict[str, object] | None = None) -> tuple[int, bytes]:
@@ -108,13 +107,9 @@ class Http:
             if self.sock is None:
                 self.sock = socket.create_connection(self.address, timeout=60)
                 self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self.pending = b""
             self.sock.sendall(request + body if body else request)
             return self._response()
-        except OSError:  # lost (e.g. an idle keep-alive connection the server closed): the caller retries
-            self._drop()
-            raise
-        except ValueError:  # a response this client cannot read: a failure, never retried
+        except (OSError, ValueError):  # the caller retries a lost connection (OSError), nothing else
             self._drop()
             raise
 
@@ -125,7 +120,7 @@ class Http:
 
     def _response(self) -> tuple[int, bytes]:
         assert self.sock is not None
-        data = bytearray(self.pending)
+        data = bytearray()
         while (end := data.find(b"\r\n\r\n")) < 0:
             data += self._recv()
         lines = bytes(data[:end]).split(b"\r\n")
@@ -147,7 +142,9 @@ class Http:
         start = end + 4
         while len(data) < start + length:
             data += self._recv()
-        body, self.pending = bytes(data[start:start + length]), bytes(data[start + length:])
+        if len(data) > start + length:  # one request at a time: nothing may follow the body
+            raise ValueError("bytes after the response body")
+        body = bytes(data[start:])
         if close:
             self._drop()
         return status, body

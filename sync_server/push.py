@@ -125,13 +125,13 @@ def _write(conn: psycopg.Connection, batch: Batch, parsed: list[Parsed]) -> list
                 s.changed.clear()  # nothing to write, nothing to log
         elif existed:
             raise Retry(f"{table}: row inserted concurrently")
+        written = [s for s in changed if s.changed]
         if table == ATTEMPTS:  # only new rows, all the caller's (authorise): one entry for them all
-            new_ones = [s for s in changed if s.changed]
-            entries += changelog.grouped(table, [s.row_id for s in new_ones], batch.caller.user_id,
-                                         {s.values.get(push_attempts.DEVICE) for s in new_ones})
-            continue
-        entries += [changelog.Entry(table, s.row_id, s.values.get(spec.owner) if spec.owner else None,
-                                    created=not s.exists) for s in changed if s.changed]
+            entries += changelog.grouped(table, [s.row_id for s in written], batch.caller.user_id,
+                                         {s.values.get(push_attempts.DEVICE) for s in written})
+        else:
+            entries += [changelog.Entry(table, s.row_id, s.values.get(spec.owner) if spec.owner else None,
+                                        created=not s.exists) for s in written]
     batch.raise_if_rejected()
     return entries
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, Integer, String, UniqueConstraint
 from sqlalchemy.dialects import postgresql
@@ -55,19 +55,11 @@ class Column:
     default: Callable[[], Any] | None  # Python default for a new row; None: required unless nullable
     ref_table: str | None  # foreign key target (users for the owner column)
     convert: Callable[[Any], Any] | None  # wire -> Python (dates and date-times only)
-    problem: Callable[[Any], str | None]  # why a Python value cannot be stored, or None
+    # Why a Python value cannot be stored (its type, limits and CHECK constraint), or None.
+    problem: Callable[[Any], str | None]
 
 
 _TIMESTAMPTZ = "TIMESTAMP WITH TIME ZONE"
-
-
-class Rule(NamedTuple):
-    """What parse_fields applies to one field, gathered from its Column and CHECK constraint."""
-
-    convert: Callable[[Any], Any] | None
-    problem: Callable[[Any], str | None]
-    test: Callable[[Any], bool] | None
-    text: str
 
 
 @dataclass(frozen=True)
@@ -78,7 +70,6 @@ class TableSpec:
     columns: dict[str, Column]  # content columns, in model order
     owner: str | None  # the column naming the owning user
     uniques: tuple[tuple[str, ...], ...]
-    checks: dict[str, tuple[Callable[[Any], bool], str]]  # column -> (test, text)
     converted: tuple[str, ...]  # columns whose values need to_db/from_db (dates and times)
     fields: list[str] = field(default_factory=list)  # content column names, in model order
     # Foreign-key columns other than the owner: column -> referenced synced table.
@@ -87,14 +78,10 @@ class TableSpec:
     # and no tombstone filter, and a row stamped `hlc` on every field stores no field_stamps.
     append_only: bool = False
 
-    rules: dict[str, Rule] = field(default_factory=dict)  # per field, for parse_fields
-
     def __post_init__(self) -> None:
         self.fields[:] = list(self.columns)
         self.references.update({c.name: c.ref_table for c in self.columns.values()
                                 if c.ref_table and c.name != self.owner})
-        self.rules.update({c.name: Rule(c.convert, c.problem, *self.checks.get(c.name, (None, "")))
-                           for c in self.columns.values()})
 
 
 def _kind(column: Any) -> str:
@@ -118,6 +105,11 @@ def _default(column: Any) -> Callable[[], Any] | None:
 def _spec(name: str, model: type) -> TableSpec:
     table = model.__table__  # type: ignore[attr-defined]
     dialect = postgresql.dialect()
+    checks = {}
+    for constraint in table.constraints:
+        if isinstance(constraint, CheckConstraint):
+            column_name, test, text = CHECKS[str(constraint.name)]
+            checks[column_name] = (test, text)
     columns: dict[str, Column] = {}
     owner = None
     for column_name in content_fields(model):
@@ -127,17 +119,15 @@ def _spec(name: str, model: type) -> TableSpec:
             assert owner is None, f"{name}: two columns refer to users"
             owner = column_name
         kind, nullable, max_length = _kind(col), bool(col.nullable), getattr(col.type, "length", None)
+        problem = _validator(kind, nullable, max_length)
+        if column_name in checks:
+            problem = _checked(problem, *checks[column_name])
         columns[column_name] = Column(
             name=column_name, kind=kind, nullable=nullable, max_length=max_length,
-            pg_type=_TIMESTAMPTZ if kind == "datetime" else col.type.compile(dialect=dialect), default=_default(col), ref_table=refs[0] if refs else None,
-            convert=_converter(kind), problem=_validator(kind, nullable, max_length))
+            pg_type=_TIMESTAMPTZ if kind == "datetime" else col.type.compile(dialect=dialect),
+            default=_default(col), ref_table=refs[0] if refs else None, convert=_converter(kind), problem=problem)
     uniques = tuple(tuple(c.name for c in u.columns) for u in table.constraints if isinstance(u, UniqueConstraint))
     uniques += tuple(tuple(c.name for c in i.columns) for i in table.indexes if i.unique)
-    checks = {}
-    for constraint in table.constraints:
-        if isinstance(constraint, CheckConstraint):
-            column, test, text = CHECKS[str(constraint.name)]
-            checks[column] = (test, text)
     if owner is None:
         access = SYLLABUS
     elif name == "classes":
@@ -146,7 +136,7 @@ def _spec(name: str, model: type) -> TableSpec:
         access = OWNED
     converted = tuple(c.name for c in columns.values() if c.kind in ("date", "datetime"))
     return TableSpec(name=name, model=model, access=access, columns=columns, owner=owner,
-                     uniques=uniques, checks=checks, converted=converted, append_only=name in APPEND_ONLY)
+                     uniques=uniques, converted=converted, append_only=name in APPEND_ONLY)
 
 
 def _clean_text(value: str) -> str | None:
@@ -222,6 +212,18 @@ def _validator(kind: str, nullable: bool, max_length: int | None) -> Callable[[A
     return {"str": text, "int": integer, "float": number, "bool": boolean, "json": json_value}.get(kind, converted)
 
 
+def _checked(problem: Callable[[Any], str | None], test: Callable[[Any], bool],
+             text: str) -> Callable[[Any], str | None]:
+    """`problem`, then the column's CHECK constraint on a value of the right type."""
+    def check(value: Any) -> str | None:
+        found = problem(value)
+        if found is None and value is not None and not test(value):
+            return text
+        return found
+
+    return check
+
+
 def _converter(kind: str) -> Callable[[Any], Any] | None:
     """Wire -> Python for dates and date-times, exactly as serialize.from_wire converts them."""
     if kind == "datetime":
@@ -254,20 +256,17 @@ def parse_fields(spec: TableSpec, payload: dict[str, Any]) -> dict[str, Any]:
     Raises ValueError with a message naming the field.
     """
     values = {}
-    rules = spec.rules
+    columns = spec.columns
     for name, value in payload.items():
-        rule = rules.get(name)
-        if rule is None:
+        column = columns.get(name)
+        if column is None:
             raise ValueError(f"{spec.name}.{name}: unknown field")
-        convert, problem_of, test, text = rule
-        if value is not None and convert is not None:
+        if value is not None and column.convert is not None:
             try:
-                value = convert(value)
+                value = column.convert(value)
             except ValueError as exc:
                 raise ValueError(f"{spec.name}.{name}: {exc}") from None
-        problem = problem_of(value)
-        if problem is None and test is not None and value is not None and not test(value):
-            problem = text
+        problem = column.problem(value)
         if problem:
             raise ValueError(f"{spec.name}.{name} {problem}")
         values[name] = value
