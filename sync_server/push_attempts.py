@@ -64,9 +64,11 @@ def records_of(ops: Sequence[Op], caller: Caller) -> list[dict[str, Any]] | None
 
 @dataclass
 class Tries:
-    """What the runs of one push have learnt: an earlier run met attempts stored already."""
+    """What the runs of one push have learnt: an earlier run met attempts stored already,
+    and the records it built from the ops (the ops and the caller do not change)."""
 
     stored_seen: bool = False
+    records: list[dict[str, Any]] | None = None
 
 
 def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op], tries: Tries) -> list[changelog.Entry] | None:
@@ -78,8 +80,10 @@ def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op], tries: Trie
     New attempts are the rule, and a batch sent again (its response was lost) the exception:
     the insert first assumes they are all new (no conflict check per row, ~15% of its
     PostgreSQL time). If one was stored already, that aborts the transaction; the push runs
-    again (Retry) and this time inserts what is missing and settles the rest."""
-    records = records_of(ops, batch.caller)
+    again (Retry) and this time settles the stored ones first and inserts only the rest. A
+    batch sent again whole, the usual case, then costs one read of its rows, with neither
+    a second insert nor the ops parsed again."""
+    records = tries.records or records_of(ops, batch.caller)
     if not records:
         return None
     refs = batch.visible_references((_SPEC, r) for r in records)
@@ -87,28 +91,28 @@ def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op], tries: Trie
         visible = refs.get(table, set())
         if any(r[column] is not None and r[column] not in visible for r in records):
             return None
-    with storage_errors(ATTEMPTS, (op.op_id for op in ops)):
-        if not tries.stored_seen:
-            try:
-                existed = rows.insert_records(conn, _SPEC, records, may_exist=False)
-            except pg_errors.UniqueViolation as exc:
-                if exc.diag.constraint_name != _PRIMARY_KEY:
-                    raise
-                tries.stored_seen = True
-                raise Retry("question_attempts: some were stored already (a batch sent again)") from None
-        else:
-            existed = rows.insert_records(conn, _SPEC, records)
-    if existed:
-        sent = {op.row_id: ([op.op_id], parse_fields(_SPEC, op.payload)) for op in ops if op.row_id in existed}
-        settle_existing(conn, batch, sent)
+    new = records
+    if tries.stored_seen:
+        sent = {r["id"]: ([op.op_id], {name: r[name] for name in _SPEC.fields}) for op, r in zip(ops, records)}
+        stored = settle_existing(conn, batch, sent)
         batch.raise_if_rejected()
-    new = [r for r in records if r["id"] not in existed]
+        new = [r for r in records if r["id"] not in stored]
+    with storage_errors(ATTEMPTS, (op.op_id for op in ops)):
+        try:
+            rows.insert_records(conn, _SPEC, new, may_exist=False)
+        except pg_errors.UniqueViolation as exc:
+            if exc.diag.constraint_name != _PRIMARY_KEY:
+                raise
+            tries.stored_seen, tries.records = True, records
+            raise Retry("question_attempts: some were stored already (a batch sent again)") from None
     return changelog.grouped(ATTEMPTS, [r["id"] for r in new], batch.caller.user_id, {r[DEVICE] for r in new})
 
 
-def settle_existing(conn: psycopg.Connection, batch: Batch, sent: dict[str, tuple[list[str], dict[str, Any]]]) -> None:
-    """Attempts that were stored already ({row id: (its op ids, values sent)}): the same
-    content is a no-op, anything else (or another user's row) is refused. Both paths use this."""
+def settle_existing(conn: psycopg.Connection, batch: Batch,
+                    sent: dict[str, tuple[list[str], dict[str, Any]]]) -> set[str]:
+    """Attempts that may be stored already ({row id: (its op ids, values sent)}): the same
+    content is a no-op, anything else (or another user's row) is refused. Returns the ids
+    that were stored. Both paths use this."""
     stored = rows.load(conn, _SPEC, sent, lock=False)
     for row_id, old in stored.items():
         op_ids, values = sent[row_id]
@@ -120,3 +124,4 @@ def settle_existing(conn: psycopg.Connection, batch: Batch, sent: dict[str, tupl
             continue
         for op_id in op_ids:
             batch.reject(op_id, code, message)
+    return set(stored)

@@ -10,6 +10,7 @@ deadlock that does happen is retried by Database.run.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -36,7 +37,8 @@ def load(conn: psycopg.Connection, spec: TableSpec, ids: Iterable[str], *, lock:
     if not wanted:
         return {}
     cols = spec.fields
-    sql = (f'SELECT id, field_stamps, hlc, {_quoted(cols)} FROM "{spec.name}" '
+    # The stamps come as text: an attempt's are {} (see _stamps_sql), not worth a JSON parse.
+    sql = (f'SELECT id, nullif(field_stamps::text, \'{{}}\'), hlc, {_quoted(cols)} FROM "{spec.name}" '
            "WHERE id = ANY(string_to_array(%s, ',')) ORDER BY id" + (" FOR UPDATE" if lock else ""))
     converted = [(i, spec.columns[c]) for i, c in enumerate(cols) if c in spec.converted]
     out = {}
@@ -44,7 +46,7 @@ def load(conn: psycopg.Connection, spec: TableSpec, ids: Iterable[str], *, lock:
         values = list(row[3:])
         for i, column in converted:
             values[i] = from_db(column, values[i])
-        stamps = dict(row[1] or {})
+        stamps = json.loads(row[1]) if row[1] else {}
         if spec.append_only and not stamps:
             stamps = dict.fromkeys(cols, row[2])  # see _stamps_sql
         out[row[0]] = RowState(row_id=row[0], values=dict(zip(cols, values)), stamps=stamps, exists=True)
