@@ -2,12 +2,15 @@
 
     tests/tools/with_postgres.sh .venv/bin/python bench/server_load.py [--devices 100]
         [--batches 50] [--batch-size 100] [--workers 2] [--max-seconds 240] [--rate OPS_PER_S]
+        [--retries-together]
 
 Starts a real server process (`python -m sync_server`, uvicorn workers) on 127.0.0.1
 against a throwaway database on the PostgreSQL of ADAPTIVE_LEARNING_TEST_PG_URL. Each
 simulated device is a thread with its own student account: it pushes `batches` batches of
 `batch-size` question attempts, pulls after every fifth push (from its own random offset),
-re-sends one batch as if its response had been lost, and pulls to the end. It pulls as the
+re-sends one batch as if its response had been lost (right after a push chosen at random, or,
+with --retries-together, every device after its last push: a burst of replays), and pulls to
+the end. It pulls as the
 desktop does: its own attempts are not sent back (skip_device) and the last page carries the
 counts (with_summary); --pull-own makes every device download all of its rows again instead.
 Prints throughput, latency percentiles per request type, and an audit: rows in PostgreSQL ==
@@ -237,15 +240,18 @@ class Device(threading.Thread):
     def _run(self) -> None:
         # Open loop when --rate is given: this device's pushes are spaced to its share of the
         # rate (latency measured below saturation); otherwise closed loop, as fast as answered.
-        # Independent devices are not in step: each starts at a random point of its interval
-        # and pulls after every fifth push counted from its own random offset (in step, all
-        # 100 devices would pull within the same interval of every five). The retry and the
-        # last pull are paced like any push: the device offers its share of the rate to the
-        # very end, instead of every device adding both to its last interval at once.
+        # Independent devices are not in step: each starts at a random point of its interval,
+        # pulls after every fifth push counted from its own random offset (in step, all 100
+        # devices would pull within the same interval of every five), and loses a response at
+        # a random moment (in step, every device would replay within the same interval). The
+        # retry and the last pull are paced like any push: the device offers its share of the
+        # rate to the very end, instead of adding both to one interval.
         interval = self.args.devices * self.args.batch_size / self.args.rate if self.args.rate else 0.0
         next_at = time.monotonic() + random.uniform(0, interval)
         offset = random.randrange(5)
-        pushes = [*self.batches, *self.batches[-1:]]  # the last one again: a retry after a lost response
+        lost = len(self.batches) - 1 if self.args.retries_together else random.randrange(len(self.batches))
+        # That batch again right after it: a retry after a lost response.
+        pushes = [*self.batches[:lost + 1], self.batches[lost], *self.batches[lost + 1:]]
         for i, (row_ids, body) in enumerate(pushes):
             if time.monotonic() > self.deadline:
                 self.errors.append("deadline reached")
@@ -253,8 +259,8 @@ class Device(threading.Thread):
             if interval:
                 time.sleep(max(0.0, next_at - time.monotonic()))
                 next_at += interval
-            self.push(row_ids, body)  # the retry is acknowledged, not applied again
-            if i % 5 == offset and i < len(self.batches):  # after the retry comes the last pull
+            self.push(row_ids, body)  # a retry is acknowledged, not applied again
+            if i % 5 == offset and i < len(self.batches):  # the final push is followed by the last pull
                 self.pull()
         if interval:
             time.sleep(max(0.0, next_at - time.monotonic()))  # the last pull in a slot of its own
@@ -299,6 +305,8 @@ def main() -> int:
                         help="devices download their own rows again (the desktop does not)")
     parser.add_argument("--pool-size", type=int, default=0,
                         help="database connections per worker (default: the server's own default)")
+    parser.add_argument("--retries-together", action="store_true",
+                        help="every device re-sends its last batch at the end, in the same slot")
     parser.add_argument("--max-seconds", type=float, default=240.0)
     parser.add_argument("--rate", type=float, default=0.0,
                         help="offered load in ops/s, spread over the devices (default: as fast as possible)")
