@@ -25,7 +25,7 @@ from sync_server import changelog, rows
 from sync_server.auth import Caller
 from sync_server.db import Retry
 from sync_server.push_checks import Batch, stamp_ok, storage_errors
-from sync_server.tables import SPECS, parse_fields
+from sync_server.tables import SPECS, all_valid, to_db
 
 if TYPE_CHECKING:
     from sync_server.push import Op
@@ -42,24 +42,33 @@ _PRIMARY_KEY = QuestionAttempt.__table__.primary_key.name
 def records_of(ops: Sequence[Op], caller: Caller) -> list[dict[str, Any]] | None:
     """The rows to insert, one per op, or None if any op needs the general path.
 
-    Each record is rows.db_record of the op: every field carries the op's stamp.
+    Each record is rows.db_record of the op: every field carries the op's stamp. The fields
+    are checked a column at a time (tables.all_valid), the same checks as parse_fields.
     """
-    out = []
-    op_ids, row_ids = set(), set()
-    for op in ops:
-        if (op.table != ATTEMPTS or op.operation != "insert" or op.op_id in op_ids or op.row_id in row_ids
-                or op.payload.keys() != _FIELDS or not stamp_ok(op.hlc)):
+    if any(op.table != ATTEMPTS or op.operation != "insert" or op.payload.keys() != _FIELDS for op in ops):
+        return None
+    if len({op.op_id for op in ops}) != len(ops) or len({op.row_id for op in ops}) != len(ops):
+        return None
+    if not all(map(stamp_ok, [op.hlc for op in ops])):
+        return None
+    converted: dict[str, list[Any]] = {}
+    for name, column in _SPEC.columns.items():
+        values = [op.payload[name] for op in ops]
+        if column.convert is not None:
+            try:
+                values = [None if v is None else to_db(column, column.convert(v)) for v in values]
+            except ValueError:
+                return None
+            converted[name] = values
+        if not all_valid(column, values):
             return None
-        try:
-            values = parse_fields(_SPEC, op.payload)
-        except ValueError:
+        if name == _OWNER and any(owner != caller.user_id for owner in values):
             return None
-        if values[_OWNER] != caller.user_id:
-            return None
-        op_ids.add(op.op_id)
-        row_ids.add(op.row_id)
-        out.append(rows.db_record(_SPEC, values, row_id=op.row_id, hlc=op.hlc))
-    return out
+    records = [{**op.payload, "id": op.row_id, "hlc": op.hlc, "field_stamps": None} for op in ops]
+    for name, values in converted.items():
+        for record, value in zip(records, values):
+            record[name] = value
+    return records
 
 
 @dataclass

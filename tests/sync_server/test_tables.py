@@ -11,7 +11,7 @@ from desktop_app.db.hlc import HybridLogicalClock, is_stamp
 from desktop_app.db.models import SYNCED_MODELS
 from desktop_app.db.serialize import from_wire
 from sync_server.push_checks import STAMP_PATTERN
-from sync_server.tables import CHECKS, CLASS, OWNED, SPECS, SYLLABUS, parse_fields
+from sync_server.tables import CHECKS, CLASS, OWNED, SPECS, SYLLABUS, all_valid, parse_fields
 
 
 def test_every_check_constraint_has_a_value_check() -> None:
@@ -86,3 +86,19 @@ def test_bad_values_are_refused_with_the_field_named(table: str, field: str, val
 def test_the_stamp_pattern_agrees_with_the_clock(text: str) -> None:
     assert bool(re.fullmatch(STAMP_PATTERN, text, re.DOTALL)) == is_stamp(text)
     assert re.fullmatch(STAMP_PATTERN, HybridLogicalClock("dev").now())
+
+
+SAMPLES = [None, "", "abc", "x" * 501, "a\x00b", "\ud800", "é", "essay", "multiple_choice", 0, 1, -1, 5, 9, 25,
+           2 ** 31, 2 ** 40, -(2 ** 31), True, False, 0.0, 1.5, -2.5, 24.0, float("inf"), float("nan"), 10 ** 400,
+           {"a": 1}, ["ok"], [1.0, float("nan")]]
+
+
+@pytest.mark.parametrize("column", [c for spec in SPECS.values() for c in spec.columns.values()
+                                    if c.convert is None], ids=lambda c: c.name)
+def test_a_column_at_a_time_agrees_with_value_by_value(column: object) -> None:
+    """all_valid (the bulk path's check) says yes exactly when `problem` passes every value."""
+    for first in SAMPLES:
+        for second in SAMPLES:
+            values = [first, second, first]
+            expected = all(column.problem(v) is None for v in values)  # type: ignore[attr-defined]
+            assert all_valid(column, values) == expected, values  # type: ignore[arg-type]
