@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from sync_server.errors import Unauthorized
 from sync_server.schemas import ErrorBody
@@ -24,10 +25,19 @@ async def protocol_header(
     """Documents the header in the OpenAPI schema; ProtocolGate (app.py) enforces it."""
 
 
-async def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
-    if credentials is None:
+def bearer_of(authorization: str | None) -> str:
+    """The token of an Authorization header, read as HTTPBearer reads it; raises Unauthorized."""
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
         raise Unauthorized("sign in first: Authorization: Bearer <token> is missing")
-    return credentials.credentials
+    return credentials
+
+
+async def bearer_token(request: Request,
+                       _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    """HTTPBearer documents the scheme in /openapi.json; bearer_of reads the header, as it
+    does for the push that app.ProtocolGate answers itself."""
+    return bearer_of(request.headers.get("authorization"))
 
 
 TokenDep = Annotated[str, Depends(bearer_token)]

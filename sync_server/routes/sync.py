@@ -21,6 +21,7 @@ from sync_server import pull as pull_logic
 from sync_server import push as push_logic
 from sync_server.auth import caller_in
 from sync_server.config import DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT
+from sync_server.db import Database
 from sync_server.routes.common import VERSIONED, TokenDep, errors
 from sync_server.schemas import DeviceId, PullResponse, PushRequest, PushResponse, SummaryResponse
 
@@ -45,15 +46,22 @@ def add_schemas(document: dict[str, Any]) -> None:
     components["PushRequest"] = schema
 
 
-@router.post("/push", response_model=PushResponse, responses=errors(401, 503), openapi_extra=_PUSH_BODY)
-async def push(token: TokenDep, request: Request) -> Response:
+async def push_response(db: Database, token: str, raw: bytes) -> Response:
+    """The push of `raw` (the request body) under bearer `token`: validated, applied on the
+    thread pool, acknowledged. Raises what the app's error handlers answer (app.error_response).
+    Reached through the route below, or straight from app.ProtocolGate (the usual way)."""
     try:
-        body = PushRequest.model_validate_json(await request.body())
+        body = PushRequest.model_validate_json(raw)
     except ValidationError as exc:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]) \
             from None
-    result = await run_in_threadpool(push_logic.push, request.app.state.db, partial(caller_in, token=token), body.ops)
+    result = await run_in_threadpool(push_logic.push, db, partial(caller_in, token=token), body.ops)
     return _json(json.dumps({"acknowledged": result.acknowledged, "cursor": result.cursor}).encode())
+
+
+@router.post("/push", response_model=PushResponse, responses=errors(401, 503), openapi_extra=_PUSH_BODY)
+async def push(token: TokenDep, request: Request) -> Response:
+    return await push_response(request.app.state.db, token, await request.body())
 
 
 @router.get("/pull", response_model=PullResponse, responses=errors(401))

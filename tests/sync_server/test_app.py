@@ -140,6 +140,10 @@ def test_an_unreachable_database_is_a_503_not_a_crash() -> None:
         assert requests.get(base + "/health", timeout=5).status_code == 200
         r = requests.get(base + "/sync/pull", headers={**HEADERS, "Authorization": "Bearer x"}, timeout=10)
         _error(r, 503, "database_unavailable")
+        # The push, which ProtocolGate answers without FastAPI, answers errors the same way.
+        r = requests.post(base + "/sync/push", headers={**HEADERS, "Authorization": "Bearer x"}, timeout=10,
+                          json={"device_id": "d", "ops": []})
+        _error(r, 503, "database_unavailable")
     finally:
         server.should_exit = True
         thread.join(10)
@@ -166,3 +170,50 @@ def test_hostile_strings_get_a_4xx_never_a_500(server: Server, provision: Callab
     nul = {**op, "payload": {**op["payload"], "answer": "a\x00b"}}
     r = user.push([nul])
     assert r.status_code == 422 and r.json()["rejected"][0]["code"] == "invalid_field"
+
+
+def test_the_gate_answers_its_direct_requests_itself_and_their_errors_as_every_route_does() -> None:
+    import asyncio
+
+    from fastapi.responses import Response
+
+    from sync_server.app import ProtocolGate
+    from sync_server.errors import Unauthorized
+
+    inner: list[str] = []
+
+    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]  # the framework
+        inner.append(scope["path"])
+        await Response(b"framework")(scope, receive, send)
+
+    async def direct(headers: list[tuple[bytes, bytes]], body: bytes) -> Response:
+        if body == b"bug":
+            raise RuntimeError("a bug")
+        if body == b"refuse":
+            raise Unauthorized("sign in first")
+        return Response(b"direct:" + body)
+
+    gate = ProtocolGate(app, direct={("POST", "/api/v1/sync/push"): direct})
+
+    def call(method: str, body: bytes) -> tuple[int, bytes]:
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": method, "path": "/api/v1/sync/push",
+                 "headers": [(b"x-protocol-version", b"1")]}
+        asyncio.run(gate(scope, receive, send))
+        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+    assert call("POST", b"ops") == (200, b"direct:ops")
+    status, body = call("POST", b"refuse")
+    assert status == 401 and json.loads(body)["error"] == "unauthorized"
+    status, body = call("POST", b"bug")
+    assert status == 500 and json.loads(body)["error"] == "internal_error"
+    assert inner == []  # none of these reached the framework
+    assert call("GET", b"") == (200, b"framework")  # other methods go on to it
+    assert inner == ["/api/v1/sync/push"]
