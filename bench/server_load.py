@@ -82,6 +82,20 @@ def server_pids(root: int) -> list[int]:
     return pids
 
 
+def speed_probe() -> float:
+    """Milliseconds this machine takes for a fixed piece of pure Python (best of three).
+
+    The 2-core VM's speed drifts: the same code needs up to ~50% more CPU per op in its slow
+    spells, and latency at a fixed offered rate follows. Printed with every run, so that
+    runs can be compared on equal terms (and a slow run told from a regression)."""
+    def once() -> float:
+        start, total = time.perf_counter(), 0
+        for i in range(1_000_000):
+            total += i
+        return (time.perf_counter() - start) * 1000
+    return min(once() for _ in range(3))
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -336,6 +350,7 @@ def main() -> int:
             # fetches the syllabus (the sample bank). Each device does that here, one at a
             # time, before the clock starts; it is timed as "first sync".
             d.pull("first sync")
+        probe_before = speed_probe()
         deadline = time.monotonic() + args.max_seconds
         for d in devices:
             d.deadline = deadline
@@ -352,6 +367,7 @@ def main() -> int:
             for d in devices:
                 d.join()
             elapsed = time.perf_counter() - start
+            probes = (probe_before, speed_probe())
             cpu = {"server (uvicorn workers)": sum(cpu_seconds(p) - cpu0.get(p, 0.0) for p in workers),
                    "PostgreSQL backends": sum(cpu_seconds(p) - pg0.get(p, 0.0) for p in backends()),
                    "load generator": time.process_time() - client0}
@@ -363,14 +379,14 @@ def main() -> int:
             seqs = conn.execute("SELECT count(*), count(DISTINCT seq) FROM server_changes").fetchone()
             last_seq = dict(conn.execute("SELECT owner_id, max(seq) FROM server_changes "
                                          "WHERE table_name = 'question_attempts' GROUP BY owner_id").fetchall())
-        return report(args, devices, timings, elapsed, stored, logged, seqs, cpu, last_seq)
+        return report(args, devices, timings, elapsed, stored, logged, seqs, cpu, last_seq, probes)
     finally:
         stop_server(server)
         with psycopg.connect(dsn(pg), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def report(args, devices, timings, elapsed, stored, logged, seqs, cpu, last_seq) -> int:  # type: ignore[no-untyped-def]
+def report(args, devices, timings, elapsed, stored, logged, seqs, cpu, last_seq, probes) -> int:  # type: ignore[no-untyped-def]
     pushed = sum(len(d.pushed) for d in devices)
     errors = [e for d in devices for e in d.errors]
     retries = sum(d.retries for d in devices)
@@ -378,6 +394,8 @@ def report(args, devices, timings, elapsed, stored, logged, seqs, cpu, last_seq)
     mode += ", devices pull their own rows back" if args.pull_own else ", pulls as the desktop (own rows not sent back)"
     print(f"\nSync server load: {args.devices} devices x {args.batches} batches x {args.batch_size} attempts, {mode}, "
           f"{args.workers} uvicorn workers, {os.cpu_count()} CPUs (server, PostgreSQL and load generator share them)")
+    print(f"{'speed probe (ms)':<28}{probes[0]:>12.1f}  before, {probes[1]:.1f} after (a fixed Python loop; "
+          "lower is a faster machine)")
     print(f"{'ops accepted':<28}{pushed:>12,}")
     print(f"{'wall time (s)':<28}{elapsed:>12.1f}")
     print(f"{'throughput (ops/s)':<28}{pushed / elapsed:>12,.0f}")
