@@ -25,7 +25,7 @@ from sync_server import changelog, rows
 from sync_server.auth import Caller
 from sync_server.db import Retry
 from sync_server.push_checks import Batch, stamp_ok, storage_errors
-from sync_server.tables import SPECS, all_valid, to_db
+from sync_server.tables import SPECS, all_valid, converted_all
 
 if TYPE_CHECKING:
     from sync_server.push import Op
@@ -56,10 +56,9 @@ def records_of(ops: Sequence[Op], caller: Caller) -> list[dict[str, Any]] | None
         values = [op.payload[name] for op in ops]
         if column.convert is not None:
             try:
-                values = [None if v is None else to_db(column, column.convert(v)) for v in values]
+                values = converted[name] = converted_all(column, values)
             except ValueError:
                 return None
-            converted[name] = values
         if not all_valid(column, values):
             return None
         if name == _OWNER and any(owner != caller.user_id for owner in values):

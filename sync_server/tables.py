@@ -314,6 +314,19 @@ def all_valid(column: Column, values: list[Any]) -> bool:
     return column.check is None or all(map(column.check, values))
 
 
+def converted_all(column: Column, values: list[Any]) -> list[Any]:
+    """to_db(column.convert(v)) of every value (None stays None), for a column that has a
+    converter; raises ValueError as `convert` does. Date-times sent in UTC, nearly all of them,
+    are parsed by one map in C (nothing else to do for UTC); any other list goes value by value."""
+    if column.kind == "datetime" and set(map(type, values)) == {str}:
+        parsed = list(map(datetime.fromisoformat, values))
+        if all(p.tzinfo is timezone.utc for p in parsed):
+            return parsed
+    convert = column.convert
+    assert convert is not None
+    return [None if v is None else to_db(column, convert(v)) for v in values]
+
+
 def to_db(column: Column, value: Any) -> Any:
     """A Python value for jsonb_to_recordset, encoded by pydantic-core's to_json (dates and
     date-times as ISO 8601). A date-time goes as UTC ("...Z"): the encoder drops the seconds of

@@ -11,7 +11,7 @@ from desktop_app.db.hlc import HybridLogicalClock, is_stamp
 from desktop_app.db.models import SYNCED_MODELS
 from desktop_app.db.serialize import from_wire
 from sync_server.push_checks import STAMP_PATTERN
-from sync_server.tables import CHECKS, CLASS, OWNED, SPECS, SYLLABUS, all_valid, parse_fields
+from sync_server.tables import CHECKS, CLASS, OWNED, SPECS, SYLLABUS, all_valid, converted_all, parse_fields, to_db
 
 
 def test_every_check_constraint_has_a_value_check() -> None:
@@ -102,3 +102,27 @@ def test_a_column_at_a_time_agrees_with_value_by_value(column: object) -> None:
             values = [first, second, first]
             expected = all(column.problem(v) is None for v in values)  # type: ignore[attr-defined]
             assert all_valid(column, values) == expected, values  # type: ignore[arg-type]
+
+
+TIMES = ["2026-03-01T09:00:00+00:00", "2026-03-01T09:00:00.250000Z", "2026-03-01T09:00:00-00:00",
+         "2026-03-01T10:30:00+01:30", "2026-03-01T09:00:00", "0001-01-01T00:00:00+01:00", "yesterday", None, 5]
+
+
+@pytest.mark.parametrize("column", [c for spec in SPECS.values() for c in spec.columns.values()
+                                    if c.convert is not None], ids=lambda c: c.name)
+def test_converting_a_column_at_a_time_agrees_with_value_by_value(column: object) -> None:
+    """converted_all (the bulk path's conversion) gives what convert + to_db give, or fails alike."""
+    samples = TIMES + ["2027-06-01", "2027-13-01"]
+    for first in samples:
+        for second in samples:
+            values = [first, second]
+            try:
+                expected = [None if v is None else to_db(column, column.convert(v))  # type: ignore[attr-defined]
+                            for v in values]
+            except ValueError:
+                with pytest.raises(ValueError):
+                    converted_all(column, values)  # type: ignore[arg-type]
+                continue
+            got = converted_all(column, values)  # type: ignore[arg-type]
+            assert got == expected and [getattr(v, "tzinfo", None) for v in got] == \
+                [getattr(v, "tzinfo", None) for v in expected], values
