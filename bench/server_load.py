@@ -2,8 +2,7 @@
 
     tests/tools/with_postgres.sh .venv/bin/python bench/server_load.py [--devices 100]
         [--batches 50] [--batch-size 100] [--workers 4] [--pool-size 5] [--max-seconds 240]
-        [--rate OPS_PER_S]
-        [--retries-together]
+        [--rate OPS_PER_S] [--retries-together]
 
 Starts a real server process (`python -m sync_server`, uvicorn workers) on 127.0.0.1
 against a throwaway database on the PostgreSQL of ADAPTIVE_LEARNING_TEST_PG_URL. Each
