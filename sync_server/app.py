@@ -82,7 +82,7 @@ class ProtocolGate:
     request is refused before any parsing or database work.
 
     POST /sync/push is nearly every request a server gets. Answered here, it skips FastAPI's
-    layers (its middleware stack, routing, dependencies, the Request object): 6-8% less
+    layers (its middleware stack, routing, dependencies, the Request object): 5-8% less
     server CPU per op under load (bench/server_load.py). The route stays in FastAPI (for
     the documentation; it calls the same routes.sync.push_response), and errors are
     answered by the same error_response as every other route's.

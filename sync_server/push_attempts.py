@@ -42,8 +42,10 @@ _PRIMARY_KEY = QuestionAttempt.__table__.primary_key.name
 def records_of(ops: Sequence[Op], caller: Caller) -> list[dict[str, Any]] | None:
     """The rows to insert, one per op, or None if any op needs the general path.
 
-    Each record is rows.db_record of the op: every field carries the op's stamp. The fields
-    are checked a column at a time (tables.all_valid), the same checks as parse_fields.
+    Each record equals rows.db_record of the op (every field carries the op's stamp), built
+    from the payload in one dict display. The fields are checked and converted a column at a
+    time (tables.all_valid, tables.converted_all): the same checks as parse_fields, which
+    test_tables holds them to.
     """
     if any(op.table != ATTEMPTS or op.operation != "insert" or op.payload.keys() != _FIELDS for op in ops):
         return None

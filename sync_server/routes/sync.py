@@ -61,6 +61,8 @@ async def push_response(db: Database, token: str, raw: bytes) -> Response:
 
 @router.post("/push", response_model=PushResponse, responses=errors(401, 503), openapi_extra=_PUSH_BODY)
 async def push(token: TokenDep, request: Request) -> Response:
+    """The documented route. In the server, app.ProtocolGate answers this path before FastAPI
+    routes it; the route is what /openapi.json describes, and serves an app without the gate."""
     return await push_response(request.app.state.db, token, await request.body())
 
 
