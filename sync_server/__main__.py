@@ -18,7 +18,7 @@ import sys
 
 import uvicorn
 
-from sync_server import http_protocol
+from sync_server import http_protocol, workers
 from sync_server.bank import load_bank
 from sync_server.config import ServerConfig
 from sync_server.db import Database
@@ -74,9 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(config.to_env())  # the workers rebuild the config from here
     # Devices sync every few minutes and between rounds keep their connection: a keep-alive
     # longer than uvicorn's 5 s default spares reconnects (clients still retry a reset).
-    uvicorn.run("sync_server.app:app_from_env", factory=True, host=config.host, port=config.port,
-                workers=config.workers if config.workers > 1 else None, log_level=config.log_level,
-                access_log=False, timeout_keep_alive=KEEP_ALIVE_SECONDS, http=http_protocol.IMPORT_PATH)
+    options = {"app": "sync_server.app:app_from_env", "factory": True, "host": config.host, "port": config.port,
+               "log_level": config.log_level, "access_log": False, "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+               "http": http_protocol.IMPORT_PATH}
+    if config.workers > 1 and workers.balanced_workers_supported():
+        return workers.serve(options, config.workers)  # a listening socket per worker (workers.py)
+    uvicorn.run(**options, workers=config.workers if config.workers > 1 else None)
     return 0
 
 
