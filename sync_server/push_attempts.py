@@ -39,46 +39,65 @@ DEVICE = "device_id"  # the column naming the device that recorded an attempt (p
 _PRIMARY_KEY = QuestionAttempt.__table__.primary_key.name
 
 
-def records_of(ops: Sequence[Op], caller: Caller) -> list[dict[str, Any]] | None:
-    """The rows to insert, one per op, or None if any op needs the general path.
+@dataclass
+class Attempts:
+    """A bulk batch a column at a time: "id", every content field and "hlc", in database form
+    (as rows.db_record has them), one value per op, in the order of the ops."""
 
-    Each record equals rows.db_record of the op (every field carries the op's stamp), built
-    from the payload in one dict display. The fields are checked and converted a column at a
-    time (tables.all_valid, tables.converted_all): the same checks as parse_fields, which
-    test_tables holds them to.
+    columns: dict[str, list[Any]]
+    op_ids: list[str]
+
+    @property
+    def ids(self) -> list[str]:
+        return self.columns["id"]
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as rows.insert_records takes them (every field stamped with `hlc`)."""
+        names = list(self.columns)
+        return [{**dict(zip(names, row)), "field_stamps": None} for row in zip(*self.columns.values())]
+
+    def without(self, ids: set[str]) -> Attempts:
+        keep = [i for i, row_id in enumerate(self.ids) if row_id not in ids]
+        return Attempts({name: [values[i] for i in keep] for name, values in self.columns.items()},
+                        [self.op_ids[i] for i in keep])
+
+
+def attempts_of(ops: Sequence[Op], caller: Caller) -> Attempts | None:
+    """The batch's rows, or None if any op needs the general path.
+
+    Row by row they equal rows.db_record of each op (every field carries the op's stamp).
+    The fields are checked and converted a column at a time (tables.all_valid,
+    tables.converted_all): the same checks as parse_fields, which test_tables holds them to.
     """
     if any(op.table != ATTEMPTS or op.operation != "insert" or op.payload.keys() != _FIELDS for op in ops):
         return None
-    if len({op.op_id for op in ops}) != len(ops) or len({op.row_id for op in ops}) != len(ops):
+    row_ids, op_ids, stamps = [op.row_id for op in ops], [op.op_id for op in ops], [op.hlc for op in ops]
+    if len(set(op_ids)) != len(ops) or len(set(row_ids)) != len(ops) or not all(map(stamp_ok, stamps)):
         return None
-    if not all(map(stamp_ok, [op.hlc for op in ops])):
-        return None
-    converted: dict[str, list[Any]] = {}
+    columns: dict[str, list[Any]] = {"id": row_ids}
     for name, column in _SPEC.columns.items():
         values = [op.payload[name] for op in ops]
         if column.convert is not None:
             try:
-                values = converted[name] = converted_all(column, values)
+                values = converted_all(column, values)
             except ValueError:
                 return None
         if not all_valid(column, values):
             return None
         if name == _OWNER and any(owner != caller.user_id for owner in values):
             return None
-    records = [{**op.payload, "id": op.row_id, "hlc": op.hlc, "field_stamps": None} for op in ops]
-    for name, values in converted.items():
-        for record, value in zip(records, values):
-            record[name] = value
-    return records
+        columns[name] = values
+    columns["hlc"] = stamps
+    return Attempts(columns, op_ids)
 
 
 @dataclass
 class Tries:
     """What the runs of one push have learnt: an earlier run met attempts stored already,
-    and the records it built from the ops (the ops and the caller do not change)."""
+    and the rows it built from the ops (the ops and the caller do not change)."""
 
     stored_seen: bool = False
-    records: list[dict[str, Any]] | None = None
+    attempts: Attempts | None = None
 
 
 def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op], tries: Tries) -> list[changelog.Entry] | None:
@@ -93,29 +112,30 @@ def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op], tries: Trie
     again (Retry) and this time settles the stored ones first and inserts only the rest. A
     batch sent again whole, the usual case, then costs one read of its rows, with neither
     a second insert nor the ops parsed again."""
-    records = tries.records or records_of(ops, batch.caller)
-    if not records:
+    attempts = tries.attempts or attempts_of(ops, batch.caller)
+    if attempts is None or not attempts.ids:
         return None
-    refs = batch.visible_references((_SPEC, r) for r in records)
-    for column, table in _REFERENCES:
-        visible = refs.get(table, set())
-        if any(r[column] is not None and r[column] not in visible for r in records):
-            return None
-    new = records
+    used = {column: set(attempts.columns[column]) - {None} for column, _ in _REFERENCES}
+    refs = batch.visible_references((_SPEC, {column: value}) for column, values in used.items() for value in values)
+    if any(used[column] - refs.get(table, set()) for column, table in _REFERENCES):
+        return None
+    new = attempts
     if tries.stored_seen:
-        sent = {r["id"]: ([op.op_id], {name: r[name] for name in _SPEC.fields}) for op, r in zip(ops, records)}
+        sent = {r["id"]: ([op_id], {name: r[name] for name in _SPEC.fields})
+                for op_id, r in zip(attempts.op_ids, attempts.records())}
         stored = settle_existing(conn, batch, sent)
         batch.raise_if_rejected()
-        new = [r for r in records if r["id"] not in stored]
-    with storage_errors(ATTEMPTS, (op.op_id for op in ops)):
+        new = attempts.without(stored)
+    with storage_errors(ATTEMPTS, attempts.op_ids):
         try:
-            rows.insert_records(conn, _SPEC, new, may_exist=False)
+            if new.ids and not rows.insert_columns(conn, _SPEC, new.columns):
+                rows.insert_records(conn, _SPEC, new.records(), may_exist=False)
         except pg_errors.UniqueViolation as exc:
             if exc.diag.constraint_name != _PRIMARY_KEY:
                 raise
-            tries.stored_seen, tries.records = True, records
+            tries.stored_seen, tries.attempts = True, attempts
             raise Retry("question_attempts: some were stored already (a batch sent again)") from None
-    return changelog.grouped(ATTEMPTS, [r["id"] for r in new], batch.caller.user_id, {r[DEVICE] for r in new})
+    return changelog.grouped(ATTEMPTS, new.ids, batch.caller.user_id, set(new.columns[DEVICE]))
 
 
 def settle_existing(conn: psycopg.Connection, batch: Batch,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 import psycopg
@@ -139,6 +140,62 @@ def insert_records(conn: psycopg.Connection, spec: TableSpec, records: list[dict
     if row is None or row[0] is None:
         return set()
     return {r["id"] for r in records} - set(row[0])
+
+
+# insert_columns sends each column as one text, split by PostgreSQL's string_to_array: the
+# ASCII unit separator between values, the record separator alone for NULL. Text that holds
+# either character goes as JSON instead (insert_records).
+SEPARATOR, NULL = "\x1f", "\x1e"
+_AS_TEXT = {"int": str, "float": str, "bool": {True: "t", False: "f"}.__getitem__,
+            "datetime": datetime.isoformat, "date": date.isoformat}
+
+
+def _column_text(kind: str, values: list[Any]) -> str | None:
+    """`values` (database form) as one text for string_to_array, or None if they cannot be."""
+    nulls = None in values
+    present = [v for v in values if v is not None] if nulls else values
+    if kind == "str":
+        joined = "".join(present)
+        if SEPARATOR in joined or NULL in joined:
+            return None
+        texts = present
+    elif kind in _AS_TEXT:
+        texts = list(map(_AS_TEXT[kind], present))
+    else:
+        return None  # JSON
+    if nulls:
+        found = iter(texts)
+        texts = [NULL if v is None else next(found) for v in values]
+    return SEPARATOR + SEPARATOR.join(texts)  # led by a separator: one empty text is still one value
+
+
+def insert_columns(conn: psycopg.Connection, spec: TableSpec, columns: dict[str, list[Any]]) -> bool:
+    """The plain insert (insert_records with may_exist=False) of new rows given a column at a
+    time: "id", every content field and "hlc", in database form; every field of a row stamped
+    with its `hlc`. Returns False, having sent nothing, for values that cannot travel as text
+    (see SEPARATOR): the caller then uses insert_records.
+
+    Why: PostgreSQL splits eleven texts faster than it parses a JSON array of a hundred
+    objects (~0.3 ms less per 100 attempts), and joining a column is nearly free in Python
+    where building and encoding the records was a tenth of a push's CPU."""
+    names = ["id", *spec.fields, "hlc"]
+    kinds = {"id": "str", "hlc": "str", **{c: spec.columns[c].kind for c in spec.fields}}
+    texts = []
+    for name in names:
+        text = _column_text(kinds[name], columns[name])
+        if text is None:
+            return False
+        texts.append(text)
+    types = {"id": "TEXT", "hlc": "TEXT",
+             **{c: "TEXT" if k == "str" else spec.columns[c].pg_type for c, k in kinds.items() if c in spec.columns}}
+    # [2:]: past the empty value before the leading separator (string_to_array('') is empty)
+    arrays = ", ".join(f"(string_to_array(%s, E'\\x1f', E'\\x1e'))[2:]::{types[n]}[]" for n in names)
+    values = ", ".join(['"id"', *(stored_sql(spec.columns[c], _x(c)) for c in spec.fields), '"hlc"',
+                        _stamps_sql(spec)])
+    conn.execute(f'INSERT INTO "{spec.name}" ({_quoted([*names, "field_stamps"])}) SELECT {values} '
+                 f"FROM (SELECT *, NULL::json AS field_stamps FROM unnest({arrays}) AS u({_quoted(names)})) AS x",
+                 texts)
+    return True
 
 
 def update(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) -> None:

@@ -65,9 +65,7 @@ attempt_content = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(contents=st.lists(attempt_content, min_size=1, max_size=30))
-def test_both_paths_store_the_same_rows(db: Database, contents: list[dict[str, Any]]) -> None:
+def _assert_both_paths_store_the_same(db: Database, contents: list[dict[str, Any]]) -> None:
     load_bank(db)
     questions = question_ids(20)
     bulk, general = _student(db), _student(db)
@@ -80,15 +78,37 @@ def test_both_paths_store_the_same_rows(db: Database, contents: list[dict[str, A
 
     stamps = [clock.now() for _ in contents]
     bulk_ops = batch(bulk, stamps)
-    assert push_attempts.records_of(bulk_ops, bulk) is not None  # this batch takes the bulk path
+    assert push_attempts.attempts_of(bulk_ops, bulk) is not None  # this batch takes the bulk path
     _push(db, bulk, bulk_ops)
     profile = Op("student_profiles", profile_id(general.user_id), {
         "user_id": general.user_id, "class_id": None, "grade": "10", "target_exam": "GCSE",
         "exam_date": "2027-06-01", "available_hours_per_day": 2.0, "deleted": False}, clock.now())
     general_ops = [profile, *batch(general, stamps)]  # another table: the general path
-    assert push_attempts.records_of(general_ops, general) is None
+    assert push_attempts.attempts_of(general_ops, general) is None
     _push(db, general, general_ops)
     assert _stored(db, bulk) == _stored(db, general)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(contents=st.lists(attempt_content, min_size=1, max_size=30))
+def test_both_paths_store_the_same_rows(db: Database, contents: list[dict[str, Any]]) -> None:
+    _assert_both_paths_store_the_same(db, contents)
+
+
+@pytest.mark.parametrize("answer", ["a\x1fb", "\x1e", "", "x\x1e"])
+def test_answers_holding_the_bulk_insert_separators_are_stored_as_sent(db: Database, answer: str) -> None:
+    """The bulk insert sends columns as texts split at \\x1f, with \\x1e for NULL (rows.SEPARATOR):
+    an answer holding either goes another way, and is stored exactly as the general path does."""
+    now = datetime.now(timezone.utc)
+    plain = {"answer": "4", "is_correct": True, "time_taken_seconds": 3, "confidence": None, "timestamp": now,
+             "device_id": None, "deleted": False}
+    _assert_both_paths_store_the_same(db, [plain, {**plain, "answer": answer, "confidence": 5}])
+    caller = _student(db)
+    ops = [Op("question_attempts", new_id(), {**plain, "answer": answer, "timestamp": now.isoformat(),
+                                               "student_id": caller.user_id, "question_id": question_ids(1)[0]},
+              HybridLogicalClock("laptop").now())]
+    _push(db, caller, ops)
+    assert [row["answer"] for row in _stored(db, caller)] == [answer]
 
 
 def test_a_replay_is_acknowledged_once_and_a_changed_replay_is_refused(db: Database) -> None:
@@ -144,7 +164,7 @@ def test_attempts_sent_again_under_another_account_are_refused_by_the_bulk_path(
     mine = [Op("question_attempts", new_id(), {**content, "student_id": owner.user_id}, clock.now()) for _ in range(3)]
     _push(db, owner, mine)
     theirs = [Op("question_attempts", op.row_id, {**content, "student_id": intruder.user_id}, op.hlc) for op in mine]
-    assert push_attempts.records_of(theirs, intruder) is not None  # the bulk path takes it, and finds the rows
+    assert push_attempts.attempts_of(theirs, intruder) is not None  # the bulk path takes it, and finds the rows
     with pytest.raises(OpsRejected) as refused:
         _push(db, intruder, theirs)
     assert {(r["op_id"], r["code"]) for r in refused.value.extra["rejected"]} == {(op.op_id, "forbidden") for op in theirs}
