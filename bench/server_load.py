@@ -314,10 +314,12 @@ def main() -> int:
     parser.add_argument("--devices", type=int, default=100)
     parser.add_argument("--batches", type=int, default=50)
     parser.add_argument("--batch-size", type=int, default=100)
-    # Two per core: 100 keep-alive connections split unevenly between two workers (about two
-    # thirds on one, counted in /proc), and the busier one, whose Python runs under one GIL,
-    # set the tail. Push p99 at 20,000 ops/s was lower with 4 workers in 5 of 6 interleaved
-    # pairs of runs (median ~85 ms against ~120-175 ms).
+    # Two per core, chosen while uvicorn's workers shared one listening socket: 100 keep-alive
+    # connections split unevenly between two workers (about two thirds on one, counted in
+    # /proc), the busier one, whose Python runs under one GIL, set the tail, and push p99 at
+    # 20,000 ops/s was lower with 4 workers in 5 of 6 interleaved pairs of runs. Each worker
+    # now has a socket of its own (sync_server/workers.py) and the split is even; 4 against
+    # 2 was not measured again since.
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--pull-own", action="store_true",
                         help="devices download their own rows again (the desktop does not)")
