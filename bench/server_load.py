@@ -52,7 +52,7 @@ from desktop_app.db.ids import new_id  # noqa: E402
 from desktop_app.services.passwords import hash_password  # noqa: E402
 from sync_server.auth import token_digest  # noqa: E402
 from sync_server.changelog import COVERED_ROWS  # noqa: E402
-from tests.sync_server.conftest import question_ids, start_server, stop_server  # noqa: E402
+from tests.sync_server.conftest import child_pids, question_ids, start_server, stop_server  # noqa: E402
 
 HEADERS = {"X-Protocol-Version": "1"}
 
@@ -72,14 +72,7 @@ def cpu_seconds(pid: int) -> float:
 
 def server_pids(root: int) -> list[int]:
     """The server process and its uvicorn workers."""
-    pids = [root]
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == root:
-                pids.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            pass
-    return pids
+    return [root, *child_pids(root)]
 
 
 def speed_probe() -> float:

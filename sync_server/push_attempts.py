@@ -51,11 +51,6 @@ class Attempts:
     def ids(self) -> list[str]:
         return self.columns["id"]
 
-    def records(self) -> list[dict[str, Any]]:
-        """The rows as rows.insert_records takes them (every field stamped with `hlc`)."""
-        names = list(self.columns)
-        return [{**dict(zip(names, row)), "field_stamps": None} for row in zip(*self.columns.values())]
-
     def without(self, ids: set[str]) -> Attempts:
         keep = [i for i, row_id in enumerate(self.ids) if row_id not in ids]
         return Attempts({name: [values[i] for i in keep] for name, values in self.columns.items()},
@@ -121,15 +116,14 @@ def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op], tries: Trie
         return None
     new = attempts
     if tries.stored_seen:
-        sent = {r["id"]: ([op_id], {name: r[name] for name in _SPEC.fields})
-                for op_id, r in zip(attempts.op_ids, attempts.records())}
+        sent = {row_id: ([op_id], {name: attempts.columns[name][i] for name in _SPEC.fields})
+                for i, (row_id, op_id) in enumerate(zip(attempts.ids, attempts.op_ids))}
         stored = settle_existing(conn, batch, sent)
         batch.raise_if_rejected()
         new = attempts.without(stored)
     with storage_errors(ATTEMPTS, attempts.op_ids):
         try:
-            if new.ids and not rows.insert_columns(conn, _SPEC, new.columns):
-                rows.insert_records(conn, _SPEC, new.records(), may_exist=False)
+            rows.insert_columns(conn, _SPEC, new.columns)
         except pg_errors.UniqueViolation as exc:
             if exc.diag.constraint_name != _PRIMARY_KEY:
                 raise

@@ -1,8 +1,9 @@
 """Storage of synced rows in PostgreSQL: bulk load (locked), bulk insert, bulk update.
 
 Statements are set-based: one statement per table and kind, the rows passed as one JSON
-array expanded by `jsonb_to_recordset`, so a batch of a thousand ops costs a handful of
-round trips, not a thousand. Callers own the transaction.
+array expanded by `jsonb_to_recordset` (or, for the bulk attempts, a text per column:
+insert_columns), so a batch of a thousand ops costs a handful of round trips, not a
+thousand. Callers own the transaction.
 
 Locking: `load(..., lock=True)` takes row locks in id order, so two pushes touching the
 same rows queue behind each other (no lost update of a field) and rarely deadlock; a
@@ -169,33 +170,33 @@ def _column_text(kind: str, values: list[Any]) -> str | None:
     return SEPARATOR + SEPARATOR.join(texts)  # led by a separator: one empty text is still one value
 
 
-def insert_columns(conn: psycopg.Connection, spec: TableSpec, columns: dict[str, list[Any]]) -> bool:
+def insert_columns(conn: psycopg.Connection, spec: TableSpec, columns: dict[str, list[Any]]) -> None:
     """The plain insert (insert_records with may_exist=False) of new rows given a column at a
     time: "id", every content field and "hlc", in database form; every field of a row stamped
-    with its `hlc`. Returns False, having sent nothing, for values that cannot travel as text
-    (see SEPARATOR): the caller then uses insert_records.
+    with its `hlc`. A row stored already raises UniqueViolation.
 
     Why: PostgreSQL splits eleven texts faster than it parses a JSON array of a hundred
     objects (~0.3 ms less per 100 attempts), and joining a column is nearly free in Python
-    where building and encoding the records was a tenth of a push's CPU."""
+    where building and encoding the records was a tenth of a push's CPU. Values that cannot
+    travel as text (see SEPARATOR) go as records, through insert_records."""
     names = ["id", *spec.fields, "hlc"]
+    if not columns["id"]:
+        return
     kinds = {"id": "str", "hlc": "str", **{c: spec.columns[c].kind for c in spec.fields}}
-    texts = []
-    for name in names:
-        text = _column_text(kinds[name], columns[name])
-        if text is None:
-            return False
-        texts.append(text)
-    types = {"id": "TEXT", "hlc": "TEXT",
-             **{c: "TEXT" if k == "str" else spec.columns[c].pg_type for c, k in kinds.items() if c in spec.columns}}
+    texts = [_column_text(kinds[name], columns[name]) for name in names]
+    if None in texts:
+        records = [{**dict(zip(names, row)), "field_stamps": None} for row in zip(*(columns[n] for n in names))]
+        insert_records(conn, spec, records, may_exist=False)
+        return
+    # Text arrays for text columns: a cast to VARCHAR(n)[] would cut a longer value short.
+    array_types = ["TEXT" if kinds[n] == "str" else spec.columns[n].pg_type for n in names]
     # [2:]: past the empty value before the leading separator (string_to_array('') is empty)
-    arrays = ", ".join(f"(string_to_array(%s, E'\\x1f', E'\\x1e'))[2:]::{types[n]}[]" for n in names)
+    arrays = ", ".join(f"(string_to_array(%s, E'\\x1f', E'\\x1e'))[2:]::{t}[]" for t in array_types)
     values = ", ".join(['"id"', *(stored_sql(spec.columns[c], _x(c)) for c in spec.fields), '"hlc"',
                         _stamps_sql(spec)])
     conn.execute(f'INSERT INTO "{spec.name}" ({_quoted([*names, "field_stamps"])}) SELECT {values} '
                  f"FROM (SELECT *, NULL::json AS field_stamps FROM unnest({arrays}) AS u({_quoted(names)})) AS x",
                  texts)
-    return True
 
 
 def update(conn: psycopg.Connection, spec: TableSpec, states: list[RowState]) -> None:

@@ -6,6 +6,7 @@ does not get it fails with the reason: it is never skipped.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,15 @@ from desktop_app.db.database import LocalDatabase
 from desktop_app.db.session import make_engine
 
 PG_ENV = "ADAPTIVE_LEARNING_TEST_PG_URL"
+
+
+def wait_for(condition, timeout: float = 30.0, pause: float = 0.1) -> None:  # type: ignore[no-untyped-def]
+    """Poll `condition` until it is true; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(pause)
 
 
 @pytest.fixture(autouse=True, scope="session")

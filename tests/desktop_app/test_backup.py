@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from desktop_app.db.session import DB_FILENAME, make_engine, sqlite_url
 from desktop_app.services import learner
 from desktop_app.services.setup import initialise
 from desktop_app.services.simulate import simulate
+from tests.conftest import wait_for
 from tests.desktop_app.clirun import run_cli, start_cli
 
 
@@ -36,14 +36,6 @@ def _attempts(path: Path) -> int:
         return int(_query(path, "SELECT count(*) FROM question_attempts"))  # type: ignore[arg-type]
     except sqlite3.Error:
         return 0  # not created or not migrated yet
-
-
-def _wait_for(condition, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.2)
 
 
 def _sha(path: Path) -> str:
@@ -67,7 +59,7 @@ def test_backup_while_the_app_is_writing_is_a_complete_consistent_copy(tmp_path:
                        log_dir=tmp_path / "logs")
     copies: list[Path] = []
     try:
-        _wait_for(lambda: _attempts(live) >= 5)
+        wait_for(lambda: _attempts(live) >= 5, timeout=120.0, pause=0.2)
         for i in range(3):
             seen = _attempts(live)
             result = run_cli("backup", "--data-dir", data, "--out", tmp_path / f"copy{i}.sqlite3",
@@ -75,7 +67,7 @@ def test_backup_while_the_app_is_writing_is_a_complete_consistent_copy(tmp_path:
             assert result.returncode == 0, result.stderr
             assert f"Backed up to {tmp_path / f'copy{i}.sqlite3'}" in result.stdout
             copies.append(tmp_path / f"copy{i}.sqlite3")
-            _wait_for(lambda: _attempts(live) > seen + 2)  # the next copy is taken mid-stream too
+            wait_for(lambda: _attempts(live) > seen + 2, timeout=120.0, pause=0.2)  # the next copy is taken mid-stream too
         assert writer.poll() is None, "the writer stopped: the backups were not taken while it wrote"
     finally:
         writer.kill()

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from sync_server.workers import balanced_workers_supported
-from tests.sync_server.conftest import Server, start_server, stop_server
+from tests.conftest import wait_for
+from tests.sync_server.conftest import Server, child_pids, start_server, stop_server
 
 pytestmark = [pytest.mark.postgres,
               pytest.mark.skipif(not balanced_workers_supported(), reason="a socket per worker needs Linux")]
@@ -19,15 +20,12 @@ pytestmark = [pytest.mark.postgres,
 
 def _children(pid: int) -> list[int]:
     """The worker processes: the server's children, but multiprocessing's resource tracker."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    def tracker(child: int) -> bool:
         try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid and \
-                    b"resource_tracker" not in (stat.parent / "cmdline").read_bytes():
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            pass
-    return found
+            return b"resource_tracker" in Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            return True  # gone already
+    return [child for child in child_pids(pid) if not tracker(child)]
 
 
 def _sockets_on_port(server: Server, state: str) -> set[str]:
@@ -67,22 +65,13 @@ def _keep_alive_health(server: Server) -> socket.socket:
     return sock
 
 
-def _wait_for(condition, seconds: float = 30) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_connections_opened_one_after_another_spread_over_every_worker(pg_url: str) -> None:
     """Devices connect one at a time and keep their connection. With one shared listening socket
     the worker that happened to be awake took most of them (76 of 100 under the bench)."""
     server = start_server(pg_url, workers=4, extra=["--pool-size", "1"])
     connections = []
     try:  # start_server returns when one worker answers; the others may still be starting
-        assert _wait_for(lambda: len(_sockets_on_port(server, "0A")) == 4)
+        wait_for(lambda: len(_sockets_on_port(server, "0A")) == 4)
         connections = [_keep_alive_health(server) for _ in range(48)]
         held = _established_per_worker(server)
         busy = {pid: n for pid, n in held.items() if n}
@@ -104,17 +93,17 @@ def _gone(pid: int) -> bool:
 def test_a_worker_that_dies_is_replaced_and_the_server_keeps_answering(pg_url: str) -> None:
     server = start_server(pg_url, workers=2, extra=["--pool-size", "1"])
     try:
-        assert _wait_for(lambda: len(_sockets_on_port(server, "0A")) == 2)
+        wait_for(lambda: len(_sockets_on_port(server, "0A")) == 2)
         first = set(_children(server.process.pid))
         victim = max(first)
         os.kill(victim, signal.SIGKILL)
-        assert _wait_for(lambda: _gone(victim))
+        wait_for(lambda: _gone(victim))
         # For ~10 ms after a listener closes, Linux may still hand a new connection to it, which
         # is then reset (seen here); clients retry a reset (sync_client, the bench). Past that:
         time.sleep(0.2)
         for _ in range(10):  # the other worker answers meanwhile
             _keep_alive_health(server).close()
-        assert _wait_for(lambda: len(_sockets_on_port(server, "0A")) == 2)  # a new worker listens
+        wait_for(lambda: len(_sockets_on_port(server, "0A")) == 2)  # a new worker listens
         now = set(_children(server.process.pid))
         assert victim not in now and len(now) == 2 and first - {victim} < now
         for _ in range(20):
@@ -129,4 +118,4 @@ def test_stopping_the_server_stops_every_worker(pg_url: str) -> None:
     assert len(workers) >= 3
     stop_server(server)
     assert server.process.returncode == 0
-    assert _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 15)
+    wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 15)
