@@ -89,6 +89,16 @@ def speed_probe() -> float:
     return min(once() for _ in range(3))
 
 
+def machine_ticks() -> dict[str, int]:
+    """Clock ticks the machine's CPUs have spent in each state since boot (Linux /proc/stat).
+
+    "steal" is time a vCPU was ready to run while the hypervisor ran something else on its
+    core: a busy host, not a slow server. In this 2-core VM's slow spells it was 0-17% of the
+    run; the rest of the slowness is the same work taking longer (the speed probe)."""
+    names = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+    return dict(zip(names, map(int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9])))
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -362,13 +372,14 @@ def main() -> int:
             workers = server_pids(server.process.pid)
             cpu0 = {p: cpu_seconds(p) for p in workers}
             pg0 = {p: cpu_seconds(p) for p in backends()}  # the workers' pooled connections, open since start
-            client0 = time.process_time()
+            client0, ticks0 = time.process_time(), machine_ticks()
             start = time.perf_counter()
             for d in devices:
                 d.start()
             for d in devices:
                 d.join()
             elapsed = time.perf_counter() - start
+            ticks = {state: n - ticks0[state] for state, n in machine_ticks().items()}
             probes = (probe_before, speed_probe())
             cpu = {"server (uvicorn workers)": sum(cpu_seconds(p) - cpu0.get(p, 0.0) for p in workers),
                    "PostgreSQL backends": sum(cpu_seconds(p) - pg0.get(p, 0.0) for p in backends()),
@@ -381,14 +392,14 @@ def main() -> int:
             seqs = conn.execute("SELECT count(*), count(DISTINCT seq) FROM server_changes").fetchone()
             last_seq = dict(conn.execute("SELECT owner_id, max(seq) FROM server_changes "
                                          "WHERE table_name = 'question_attempts' GROUP BY owner_id").fetchall())
-        return report(args, devices, timings, elapsed, stored, logged, seqs, cpu, last_seq, probes)
+        return report(args, devices, timings, elapsed, stored, logged, seqs, cpu, last_seq, probes, ticks)
     finally:
         stop_server(server)
         with psycopg.connect(dsn(pg), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def report(args, devices, timings, elapsed, stored, logged, seqs, cpu, last_seq, probes) -> int:  # type: ignore[no-untyped-def]
+def report(args, devices, timings, elapsed, stored, logged, seqs, cpu, last_seq, probes, ticks) -> int:  # type: ignore[no-untyped-def]
     pushed = sum(len(d.pushed) for d in devices)
     errors = [e for d in devices for e in d.errors]
     retries = sum(d.retries for d in devices)
@@ -398,6 +409,9 @@ def report(args, devices, timings, elapsed, stored, logged, seqs, cpu, last_seq,
           f"{args.workers} uvicorn workers, {os.cpu_count()} CPUs (server, PostgreSQL and load generator share them)")
     print(f"{'speed probe (ms)':<28}{probes[0]:>12.1f}  before, {probes[1]:.1f} after (a fixed Python loop; "
           "lower is a faster machine)")
+    demanded = sum(ticks.values()) - ticks["idle"] - ticks["iowait"]
+    print(f"{'stolen by the hypervisor':<28}{ticks['steal'] / max(demanded, 1):>12.0%}  of the time the CPUs had "
+          f"work ({ticks['steal'] / os.sysconf('SC_CLK_TCK'):.1f} s; idle {ticks['idle'] / max(sum(ticks.values()), 1):.0%})")
     print(f"{'ops accepted':<28}{pushed:>12,}")
     print(f"{'wall time (s)':<28}{elapsed:>12.1f}")
     print(f"{'throughput (ops/s)':<28}{pushed / elapsed:>12,.0f}")
