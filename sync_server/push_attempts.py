@@ -57,7 +57,7 @@ class Attempts:
                         [self.op_ids[i] for i in keep])
 
 
-def attempts_of(ops: Sequence[Op], caller: Caller) -> Attempts | None:
+def attempts_of(ops: Sequence[Op], caller: Caller, stamp_limit: str) -> Attempts | None:
     """The batch's rows, or None if any op needs the general path.
 
     Row by row they equal rows.db_record of each op (every field carries the op's stamp).
@@ -67,7 +67,8 @@ def attempts_of(ops: Sequence[Op], caller: Caller) -> Attempts | None:
     if any(op.table != ATTEMPTS or op.operation != "insert" or op.payload.keys() != _FIELDS for op in ops):
         return None
     row_ids, op_ids, stamps = [op.row_id for op in ops], [op.op_id for op in ops], [op.hlc for op in ops]
-    if len(set(op_ids)) != len(ops) or len(set(row_ids)) != len(ops) or not all(map(stamp_ok, stamps)):
+    if len(set(op_ids)) != len(ops) or len(set(row_ids)) != len(ops) or not all(map(stamp_ok, stamps)) \
+            or max(stamps, default="")[:15] > stamp_limit:
         return None
     columns: dict[str, list[Any]] = {"id": row_ids}
     for name, column in _SPEC.columns.items():
@@ -107,7 +108,7 @@ def write(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op], tries: Trie
     again (Retry) and this time settles the stored ones first and inserts only the rest. A
     batch sent again whole, the usual case, then costs one read of its rows, with neither
     a second insert nor the ops parsed again."""
-    attempts = tries.attempts or attempts_of(ops, batch.caller)
+    attempts = tries.attempts or attempts_of(ops, batch.caller, batch.stamp_limit)
     if attempts is None or not attempts.ids:
         return None
     used = {column: set(attempts.columns[column]) - {None} for column, _ in _REFERENCES}

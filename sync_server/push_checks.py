@@ -4,6 +4,7 @@
 op to set aside in one answer. An op is rejected with a code:
 
     unknown_table, bad_stamp, invalid_field   the op itself is malformed
+    clock_ahead                               stamped more than a day ahead of the server's clock
     forbidden                                 not the caller's to write
     unknown_reference                         points at a row the caller cannot see
     append_only                               changes an attempt
@@ -19,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -41,8 +43,27 @@ STAMP_PATTERN = r"[0-9]{15}:[0-9]{6}:.+"
 _STAMP = re.compile(STAMP_PATTERN, re.DOTALL)
 
 
+# How far a stamp may run ahead of the server's clock. A laptop whose clock is hours fast
+# still syncs; a stamp years ahead would win every later edit of its field and drag every
+# clock that sees it (the server's, then every device's) into the future. One day, the
+# same margin as a device a day behind (which needs none: its stamps only lose ties).
+MAX_STAMP_AHEAD_MS = 24 * 3600 * 1000
+
+
 def stamp_ok(text: str) -> bool:
     return _STAMP.fullmatch(text) is not None
+
+
+def stamp_limit() -> str:
+    """The greatest wall-time part (15 digits) a stamp may have now: stamps compare as
+    strings, so `stamp[:15] > stamp_limit()` is a stamp too far ahead."""
+    return f"{time.time_ns() // 1_000_000 + MAX_STAMP_AHEAD_MS:015d}"
+
+
+def ahead_message(stamp: str) -> str:
+    hours = (int(stamp[:15]) - time.time_ns() // 1_000_000) / 3_600_000
+    return (f"stamped {hours:,.0f} hours ahead of the server's clock (at most "
+            f"{MAX_STAMP_AHEAD_MS // 3_600_000} allowed): check this computer's date and time")
 
 
 @contextmanager
@@ -70,6 +91,7 @@ class Batch:
         # Syllabus ids known to exist (rows are never deleted, only tombstoned, so an id once
         # seen stays valid): spares the lookup of the same questions on every push.
         self.known_ids = known_ids
+        self.stamp_limit = stamp_limit()
         self.rejected: dict[str, tuple[str, str]] = {}  # op id -> (code, message)
         self.rows: dict[tuple[str, str], RowState] = {}
         self.ops_of_row: dict[tuple[str, str], list[str]] = {}

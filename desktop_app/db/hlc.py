@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 _WALL_DIGITS = 15
 _COUNTER_DIGITS = 6
+_MAX_COUNTER = 10 ** _COUNTER_DIGITS - 1
 
 
 @dataclass(frozen=True, order=True)
@@ -62,8 +63,10 @@ class HybridLogicalClock:
             wall = self._wall()
             if wall > self._last.wall_ms:
                 self._last = Stamp(wall, 0, self.device)
-            else:
+            elif self._last.counter < _MAX_COUNTER:
                 self._last = Stamp(self._last.wall_ms, self._last.counter + 1, self.device)
+            else:  # the counter is full: the next millisecond, so the stamp keeps its width (and order)
+                self._last = Stamp(self._last.wall_ms + 1, 0, self.device)
             return self._last.encode()
 
     def receive(self, stamp: str) -> None:

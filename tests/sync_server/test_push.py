@@ -2,6 +2,7 @@
 all-or-nothing batches and per-op authorisation."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -82,7 +83,7 @@ def test_a_tie_is_broken_by_device_id_whatever_the_arrival_order(server: Server,
         user = provision()
         pid = profile_id(user.user_id)
         _ok(user.push([user.op("student_profiles", pid, _profile(user), stamp="000000000000001:000000:seed")]))
-        same = [f"001800000000000:000007:{device}" for device in ("device-a", "device-b")]
+        same = [f"001700000000000:000007:{device}" for device in ("device-a", "device-b")]
         for i in order:
             _ok(user.push([user.op("student_profiles", pid, {"target_exam": f"from {i}"}, operation="update",
                                    stamp=same[i])]))
@@ -92,7 +93,7 @@ def test_a_tie_is_broken_by_device_id_whatever_the_arrival_order(server: Server,
 def test_a_day_behind_clock_wins_with_a_causally_later_edit(server: Server, provision: Callable[..., User]) -> None:
     user = provision()
     pid = profile_id(user.user_id)
-    now = 1_800_000_000_000
+    now = time.time_ns() // 1_000_000
     right = HybridLogicalClock("laptop-right", wall=lambda: now)
     behind = HybridLogicalClock("laptop-behind", wall=lambda: now - DAY_MS)
     _ok(user.push([user.op("student_profiles", pid, _profile(user, target_exam="GCSE"), stamp=right.now())]))
@@ -109,6 +110,38 @@ def test_a_day_behind_clock_wins_with_a_causally_later_edit(server: Server, prov
     _ok(user.push([user.op("student_profiles", pid, {"target_exam": "lost"}, operation="update",
                            stamp=blind.now())]))
     assert _row(server, "student_profiles", pid)["target_exam"] == "A-level"
+
+
+def test_a_stamp_more_than_a_day_ahead_is_rejected_and_moves_no_clock(
+        server: Server, provision: Callable[..., User]) -> None:
+    """A laptop whose clock is years fast must not win every later edit, nor drag the
+    server's clock (and through it every device's) into the future."""
+    user = provision()
+    pid = profile_id(user.user_id)
+    now = time.time_ns() // 1_000_000
+    fast = HybridLogicalClock("laptop-hours-fast", wall=lambda: now + 3 * 3600 * 1000)
+    _ok(user.push([user.op("student_profiles", pid, _profile(user), stamp=fast.now())]))  # hours: fine
+    years = HybridLogicalClock("laptop-years-fast", wall=lambda: now + 3 * 365 * DAY_MS)
+    edit = user.op("student_profiles", pid, {"grade": "13"}, operation="update", stamp=years.now())
+    counter_full = user.op("student_profiles", pid, {"grade": "12"}, operation="update",
+                           stamp="999999999999999:999999:x")
+    attempts = [user.attempt(q) for q in question_ids(3)]
+    attempts[1]["hlc"] = years.now()  # one of a bulk batch of attempts
+    rejected = _rejected(user.push([edit, counter_full, *attempts]))
+    assert rejected == {edit["op_id"]: "clock_ahead", counter_full["op_id"]: "clock_ahead",
+                        attempts[1]["op_id"]: "clock_ahead"}
+    body = user.push([edit]).json()
+    assert "check this computer's date and time" in body["rejected"][0]["message"]
+    assert _row(server, "student_profiles", pid)["grade"] == "10"
+    # The rest goes through; the server's own stamps (a class join) stay near the real time.
+    _ok(user.push([attempts[0], attempts[2]]))
+    teacher = provision(role="teacher")
+    created = teacher.post("/classes", {"name": "7B"})
+    assert created.status_code == 201, created.text
+    code = created.json()["join_code"]
+    _ok(user.post("/classes/join", {"join_code": code}))
+    server_stamp = _row(server, "student_profiles", pid)["field_stamps"]["class_id"]
+    assert int(server_stamp[:15]) < now + DAY_MS
 
 
 def test_attempts_are_append_only(server: Server, provision: Callable[..., User]) -> None:

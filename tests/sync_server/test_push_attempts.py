@@ -20,6 +20,7 @@ from sync_server.classes import profile_id
 from sync_server.db import Database
 from sync_server.errors import OpsRejected
 from sync_server.push import push
+from sync_server.push_checks import stamp_limit
 from tests.sync_server.conftest import question_ids
 
 
@@ -78,13 +79,13 @@ def _assert_both_paths_store_the_same(db: Database, contents: list[dict[str, Any
 
     stamps = [clock.now() for _ in contents]
     bulk_ops = batch(bulk, stamps)
-    assert push_attempts.attempts_of(bulk_ops, bulk) is not None  # this batch takes the bulk path
+    assert push_attempts.attempts_of(bulk_ops, bulk, stamp_limit()) is not None  # this batch takes the bulk path
     _push(db, bulk, bulk_ops)
     profile = Op("student_profiles", profile_id(general.user_id), {
         "user_id": general.user_id, "class_id": None, "grade": "10", "target_exam": "GCSE",
         "exam_date": "2027-06-01", "available_hours_per_day": 2.0, "deleted": False}, clock.now())
     general_ops = [profile, *batch(general, stamps)]  # another table: the general path
-    assert push_attempts.attempts_of(general_ops, general) is None
+    assert push_attempts.attempts_of(general_ops, general, stamp_limit()) is None
     _push(db, general, general_ops)
     assert _stored(db, bulk) == _stored(db, general)
 
@@ -164,7 +165,7 @@ def test_attempts_sent_again_under_another_account_are_refused_by_the_bulk_path(
     mine = [Op("question_attempts", new_id(), {**content, "student_id": owner.user_id}, clock.now()) for _ in range(3)]
     _push(db, owner, mine)
     theirs = [Op("question_attempts", op.row_id, {**content, "student_id": intruder.user_id}, op.hlc) for op in mine]
-    assert push_attempts.attempts_of(theirs, intruder) is not None  # the bulk path takes it, and finds the rows
+    assert push_attempts.attempts_of(theirs, intruder, stamp_limit()) is not None  # the bulk path takes it, and finds the rows
     with pytest.raises(OpsRejected) as refused:
         _push(db, intruder, theirs)
     assert {(r["op_id"], r["code"]) for r in refused.value.extra["rejected"]} == {(op.op_id, "forbidden") for op in theirs}

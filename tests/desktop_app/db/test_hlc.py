@@ -1,0 +1,16 @@
+"""The hybrid logical clock: stamps keep their fixed width, so string order stays stamp order."""
+from __future__ import annotations
+
+from desktop_app.db.hlc import HybridLogicalClock, Stamp
+
+
+def test_a_full_counter_moves_to_the_next_millisecond_and_keeps_the_order() -> None:
+    wall = 1_700_000_000_000
+    clock = HybridLogicalClock("laptop", wall=lambda: wall)
+    clock.receive(f"{wall:015d}:999998:other")  # a stamp seen from a device busy in this millisecond
+    stamps = [clock.now() for _ in range(3)]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3
+    assert [Stamp.decode(s) for s in stamps] == [Stamp(wall, 999999, "laptop"), Stamp(wall + 1, 0, "laptop"),
+                                                 Stamp(wall + 1, 1, "laptop")]
+    clock.receive(stamps[-1])  # a stamp of its own comes back: still decodes, still ordered
+    assert clock.now() > stamps[-1]
