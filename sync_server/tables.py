@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql
 
 from desktop_app.db.base import UTCDateTime
 from desktop_app.db.models import APPEND_ONLY, SYNCED_MODELS
-from desktop_app.db.models.content import QUESTION_TYPES
+from desktop_app.db.models.content import QUESTION_TYPES, model_params_problem
 from desktop_app.db.serialize import content_fields
 
 SYLLABUS = "syllabus"  # teachers/admins write, everybody reads
@@ -124,6 +124,8 @@ def _spec(name: str, model: type) -> TableSpec:
         if column_name in checks:
             check = checks[column_name][0]
             problem = _checked(problem, *checks[column_name])
+        if column_name == "model_params":  # no CHECK constraint: JSON, read by the mastery model
+            problem = _model_params_checked(problem)
         columns[column_name] = Column(
             name=column_name, kind=kind, nullable=nullable, max_length=max_length,
             pg_type=_TIMESTAMPTZ if kind == "datetime" else col.type.compile(dialect=dialect),
@@ -223,6 +225,13 @@ def _checked(problem: Callable[[Any], str | None], test: Callable[[Any], bool],
         if found is None and value is not None and not test(value):
             return text
         return found
+
+    return check
+
+
+def _model_params_checked(problem: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return problem(value) or (None if value is None else model_params_problem(value))
 
     return check
 

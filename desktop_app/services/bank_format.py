@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from desktop_app.db.models.content import model_params_problem
 from desktop_app.engine.graph import CycleError, PrerequisiteGraph
 
 FORMAT = "adaptive-learning-bank/1"
@@ -94,6 +95,7 @@ def validate_bank(data: Any) -> None:
             _text(concept, "name", f"concepts[{i}]", problems)
             if concept.get("topic") not in topic_ids:
                 problems.append(f"concepts[{i}].topic: unknown topic {concept.get('topic')!r}")
+            _check_model_params(concept, f"concepts[{i}]", problems)
     for i, question in enumerate(sections["questions"]):
         if isinstance(question, dict):
             _check_question(question, f"questions[{i}]", concept_ids, problems)
@@ -142,9 +144,17 @@ def _check_topics(topics: list[Any], topic_ids: set[str], problems: list[str]) -
             break
 
 
+def _check_model_params(item: dict[str, Any], where: str, problems: list[str]) -> None:
+    if item.get("model_params") is not None:
+        problem = model_params_problem(item["model_params"])
+        if problem:
+            problems.append(f"{where}.model_params: {problem}")
+
+
 def _check_question(q: dict[str, Any], where: str, concept_ids: set[str], problems: list[str]) -> None:
     if q.get("concept") not in concept_ids:
         problems.append(f"{where}.concept: unknown concept {q.get('concept')!r}")
+    _check_model_params(q, where, problems)
     _text(q, "text", where, problems)
     _text(q, "explanation", where, problems)
     difficulty = q.get("difficulty", 3)

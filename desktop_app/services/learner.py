@@ -23,6 +23,7 @@ from desktop_app.engine.policy import Policy
 from desktop_app.services import learner_snapshot
 from desktop_app.engine.syllabus import ConceptInfo, QuestionInfo, Syllabus, TopicInfo
 from desktop_app.db.models import Concept, Question, QuestionAttempt, SyncState, Topic, TopicPrerequisite
+from desktop_app.db.models.content import model_params_problem
 from desktop_app.db.outbox import CONTENT_VERSION_KEY
 
 LOCK = threading.RLock()
@@ -97,10 +98,10 @@ def _build_content(session: Session, fingerprint: tuple) -> Content:
     )
     params = ModelParams.default()
     for c in concepts:
-        if c.model_params and "intercept" in c.model_params:
+        if c.model_params and model_params_problem(c.model_params) is None and "intercept" in c.model_params:
             params.concept_intercepts[c.id] = float(c.model_params["intercept"])
     for q in questions:
-        if q.model_params and "difficulty" in q.model_params:
+        if q.model_params and model_params_problem(q.model_params) is None and "difficulty" in q.model_params:
             params.question_difficulty[q.id] = float(q.model_params["difficulty"])
     # Deleted questions still count as evidence for attempts made on them.
     all_questions = session.execute(select(Question.id, Question.concept_id, Question.difficulty)).all()

@@ -252,6 +252,12 @@ def test_teachers_write_the_syllabus_and_their_own_classes(server: Server, provi
     # A student can now answer the teacher's new question.
     student = provision()
     _ok(student.push([student.attempt(question_id)]))
+    # Model parameters the mastery model cannot read are refused: they would break every
+    # class report and every device that builds the model from this syllabus.
+    bad = [teacher.op("concepts", concept_id, {"model_params": ["intercept"]}, operation="update"),
+           teacher.op("questions", question_id, {"model_params": {"difficulty": "hard"}}, operation="update")]
+    assert _rejected(teacher.push(bad)) == {op["op_id"]: "invalid_field" for op in bad}
+    _ok(teacher.push([teacher.op("concepts", concept_id, {"model_params": {"intercept": -0.4}}, operation="update")]))
 
 
 def test_new_rows_must_be_complete_and_unique(server: Server, provision: Callable[..., User]) -> None:

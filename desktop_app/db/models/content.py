@@ -5,6 +5,7 @@ devices and the server.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -13,6 +14,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 from desktop_app.db.base import Base, SyncedMixin
 
 QUESTION_TYPES = ("mcq", "numerical", "true_false")
+
+
+def model_params_problem(value: Any) -> str | None:
+    """Why `value` cannot be a concept's or question's model_params, or None.
+
+    The mastery model reads numbers from it ("intercept", "difficulty"); anything else there
+    (a list, a string, a number as text) would break every screen and report that builds the
+    model, for every student of the syllabus. So the bank import and the sync server refuse it.
+    """
+    if not isinstance(value, dict):
+        return "must be an object of numbers, e.g. {\"intercept\": -0.4}"
+    for key, number in value.items():
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+            return f"{key!r} must be a finite number, got {number!r}"
+    return None
 
 
 class Topic(SyncedMixin, Base):

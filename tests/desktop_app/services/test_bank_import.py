@@ -112,7 +112,17 @@ def _negative(bank: dict) -> None:
     bank["topics"][5]["exam_weightage"] = -3
 
 
+def _params_as_list(bank: dict) -> None:
+    bank["concepts"][1]["model_params"] = ["intercept"]
+
+
+def _params_as_text(bank: dict) -> None:
+    bank["questions"][4]["model_params"] = {"difficulty": "hard"}
+
+
 @pytest.mark.parametrize(("mutate", "expected"), [
+    (_params_as_list, "concepts[1].model_params: must be an object of numbers"),
+    (_params_as_text, "questions[4].model_params: 'difficulty' must be a finite number, got 'hard'"),
     (_set_cycle, "Fractions, decimals and percentages -> Quadratics"),
     (_dup, "questions[3].id: duplicate id"),
     (_bad_answer, "is not among its options"),
