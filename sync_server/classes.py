@@ -138,6 +138,10 @@ def join_class(db: Database, caller: Caller, join_code: str) -> dict[str, str]:
         row = conn.execute("SELECT id FROM student_profiles WHERE user_id = %s", (caller.user_id,)).fetchone()
         pid = row[0] if row else profile_id(caller.user_id)
         state = rows.load(conn, spec, [pid], lock=True).get(pid)
+        if state is not None and state.values.get("user_id") != caller.user_id:
+            # Another student pushed a profile of theirs under this student's derived id:
+            # never take it over (it is theirs); this student's profile gets an id of its own.
+            pid, state = new_id(), None
         if state is not None and state.values["class_id"] == class_id and not state.values["deleted"]:
             return {"class_id": class_id, "name": name}
         if state is None:

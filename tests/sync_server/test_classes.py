@@ -54,6 +54,22 @@ def test_joining_sets_the_profile_under_a_server_stamp(server: Server, provision
     assert any(c["table"] == "classes" and c["row_id"] == created["class_id"] for c in changes)
 
 
+def test_joining_never_takes_over_a_profile_another_student_put_under_ones_id(
+        server: Server, provision: Callable[..., User]) -> None:
+    teacher, student, squatter = provision("teacher"), provision(), provision()
+    created = _class(teacher)
+    pid = profile_id(student.user_id)  # derived: anyone who knows the user id can compute it
+    assert squatter.push([squatter.op("student_profiles", pid, {"user_id": squatter.user_id, "grade": "9"})]
+                         ).status_code == 200
+    assert student.post("/classes/join", {"join_code": created["join_code"]}).status_code == 200
+    rows = dict(server.sql("SELECT user_id, id FROM student_profiles WHERE user_id IN (%s, %s)",
+                           (student.user_id, squatter.user_id)))
+    assert rows[squatter.user_id] == pid and rows[student.user_id] != pid  # each keeps a row of their own
+    assert server.sql("SELECT grade, class_id FROM student_profiles WHERE id = %s", (pid,)) == [("9", None)]
+    listed = teacher.get("/classes").json()["classes"][0]["students"]
+    assert listed == [{"user_id": student.user_id, "username": student.username}]
+
+
 def test_joining_without_a_profile_creates_one_with_only_server_fields_stamped(
         server: Server, provision: Callable[..., User]) -> None:
     teacher, student = provision("teacher"), provision()
