@@ -168,6 +168,8 @@ def _general(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[
         ids = {p.op.row_id for p in parsed if p.spec.name == table}
         for row_id, state in rows.load(conn, SPECS[table], ids, lock=True).items():
             batch.rows[(table, row_id)] = state
+    tombstoned = {key for key, state in batch.rows.items()
+                  if key[0] in _GRANTS_VISIBILITY and state.values.get("deleted")}
     refs = batch.visible_references([(p.spec, p.values) for p in parsed])
     for p in parsed:
         if batch.authorise(p.op, p.spec, p.values, refs):
@@ -175,7 +177,30 @@ def _general(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[
     batch.complete_new_rows()
     batch.check_uniques()
     batch.raise_if_rejected()
-    return _write(conn, batch, parsed)
+    entries = _write(conn, batch, parsed)
+    return entries + _history_seen_again(conn, [(key, batch.rows[key]) for key in sorted(tombstoned)
+                                                if not batch.rows[key].values.get("deleted")])
+
+
+# A class or a student's profile lets the class's teacher read the student's rows while
+# neither is deleted (changelog.scope_of).
+_GRANTS_VISIBILITY = ("classes", "student_profiles")
+
+
+def _history_seen_again(conn: psycopg.Connection, restored: list[tuple[tuple[str, str], Any]]) -> list[changelog.Entry]:
+    """The log entries of every student a restored class or profile shows to a teacher again.
+
+    While the class (or the profile) was deleted, the teacher's pulls went past that
+    student's changes without them; those entries sit below the teacher's cursor. They
+    move to new seqs, as when a student joins a class, so the teacher's next pull gets them."""
+    owners: set[str] = set()
+    for (table, row_id), state in restored:
+        if table == "classes":
+            owners.update(r[0] for r in conn.execute(
+                "SELECT user_id FROM student_profiles WHERE class_id = %s AND NOT deleted", (row_id,)))
+        elif state.values.get("class_id") is not None:
+            owners.add(state.values["user_id"])
+    return [entry for owner in sorted(owners) for entry in changelog.entries_of_owner(conn, owner)]
 
 
 def push(db: Database, identify: Identify, ops: Sequence[Op]) -> PushResult:

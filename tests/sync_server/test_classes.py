@@ -101,6 +101,35 @@ def test_a_teacher_pulls_the_history_of_a_student_who_joins_later(server: Server
     assert teacher.get("/sync/summary").json()["counts"]["question_attempts"] >= 3
 
 
+def test_a_class_or_profile_brought_back_from_deletion_resends_what_the_teacher_missed(
+        server: Server, provision: Callable[..., User]) -> None:
+    """While a class (or a student's profile) is deleted, the teacher's pulls go past the
+    student's new rows (the cursor moves on with another class's changes); once it is
+    restored, the teacher's next pull must bring them."""
+    teacher, student, other = provision("teacher"), provision(), provision()
+    created = _class(teacher)
+    assert student.post("/classes/join", {"join_code": created["join_code"]}).status_code == 200
+    assert other.post("/classes/join", {"join_code": _class(teacher, "Set 2")["join_code"]}).status_code == 200
+    profile = next(c for c in student.pull_all()[0] if c["table"] == "student_profiles")
+    _, cursor = teacher.pull_all(limit=1000)
+    for owner, table, row_id in ((teacher, "classes", created["class_id"]),
+                                 (student, "student_profiles", profile["row_id"])):
+        for change in owner.pull_all(limit=1000)[0]:  # as a device does before it edits (hlc.py)
+            for stamp in change["stamps"].values():
+                owner.clock.receive(stamp)
+        assert owner.push([owner.op(table, row_id, {"deleted": True}, operation="delete")]).status_code == 200
+        unseen = [student.attempt(q) for q in question_ids(2)]
+        assert student.push(unseen).status_code == 200
+        seen = other.attempt(question_ids(1)[0])
+        assert other.push([seen]).status_code == 200
+        changes, cursor = teacher.pull_all(after=cursor, limit=1000)
+        got = {c["row_id"] for c in changes}
+        assert seen["row_id"] in got and not {op["row_id"] for op in unseen} & got, table  # hidden meanwhile
+        assert owner.push([owner.op(table, row_id, {"deleted": False}, operation="update")]).status_code == 200
+        changes, cursor = teacher.pull_all(after=cursor, limit=1000)
+        assert {op["row_id"] for op in unseen} <= {c["row_id"] for c in changes}, table
+
+
 def test_join_codes_and_roles_are_checked(server: Server, provision: Callable[..., User]) -> None:
     teacher, student = provision("teacher"), provision()
     r = student.post("/classes/join", {"join_code": "NOSUCHCD"})
