@@ -8,7 +8,9 @@ Guarantees:
   unknown user is verified against a dummy hash).
 - After LOGIN_MAX_FAILURES failed logins for one username within LOGIN_WINDOW_SECONDS,
   further logins for it are refused with 429 and Retry-After until the window ends. The
-  counters live in PostgreSQL, so every worker process enforces the same limit.
+  counters live in PostgreSQL, so every worker process enforces the same limit, and each
+  guess is counted before its password is checked, so a burst of concurrent guesses gets
+  no more tries than guesses sent one by one.
 - Argon2 costs ~64 MiB per hash: at most HASH_CONCURRENCY hashes run at once per process.
 - A teacher account is registered only with the server's teacher code (ServerConfig): a
   teacher writes the syllabus every student pulls, so nobody becomes one by asking.
@@ -117,10 +119,10 @@ class Accounts:
         if not self._teacher_code:
             raise refused  # this server registers students only: nothing to guess
         now = _now()
-        self.db.run(lambda conn: _throttle(conn, TEACHER_CODE_KEY, now))
+        self.db.run(lambda conn: _count_attempt(conn, TEACHER_CODE_KEY, now))
         if given is not None and secrets.compare_digest(given.encode(), self._teacher_code.encode()):
+            self.db.run(lambda conn: conn.execute(_SUCCEEDED, {"u": TEACHER_CODE_KEY, "reset": False}))
             return
-        _count_failure(self.db, TEACHER_CODE_KEY, now)
         raise refused
 
     def login(self, *, username: str, password: str, device_id: str) -> dict[str, str]:
@@ -128,20 +130,19 @@ class Accounts:
         now = _now()
 
         def check(conn: psycopg.Connection) -> tuple[str, str, str] | None:
-            _throttle(conn, username, now)
+            _count_attempt(conn, username, now)
             return conn.execute("SELECT id, password_hash, role FROM users WHERE username = %s",
                                 (username,)).fetchone()
 
         user = self.db.run(check)
         if not _verify(user[1] if user else None, password):
-            _count_failure(self.db, username, now)
             raise Unauthorized("wrong username or password", code="invalid_credentials")
         assert user is not None
         token = secrets.token_urlsafe(32)
         expires = now + self.token_ttl
 
         def issue(conn: psycopg.Connection) -> None:
-            conn.execute("UPDATE server_login_failures SET failures = 0 WHERE username = %s", (username,))
+            conn.execute(_SUCCEEDED, {"u": username, "reset": True})
             conn.execute("INSERT INTO server_tokens (token_hash, user_id, device_id, created_at, expires_at) "
                          "VALUES (%s, %s, %s, %s, %s)",
                          (token_digest(token), user[0], device_id, naive_utc(now), naive_utc(expires)))
@@ -182,23 +183,32 @@ def caller_in(conn: psycopg.Connection, token: str) -> Caller:
 TEACHER_CODE_KEY = "~teacher-code"  # the throttling row of wrong teacher codes
 
 
-def _throttle(conn: psycopg.Connection, key: str, now: datetime) -> None:
-    """Raise Throttled while `key` has LOGIN_MAX_FAILURES failures in the current window."""
-    row = conn.execute("SELECT failures, window_started_at FROM server_login_failures WHERE username = %s",
-                       (key,)).fetchone()
-    if row and row[0] >= LOGIN_MAX_FAILURES:
-        ends = row[1].replace(tzinfo=timezone.utc) + timedelta(seconds=LOGIN_WINDOW_SECONDS)
-        if ends > now:
-            wait = math.ceil((ends - now).total_seconds())
-            log.warning("throttled %r (%d failures)", key, row[0])
-            raise Throttled(f"too many failed attempts; try again in {wait} s",
-                            headers={"Retry-After": str(wait)}, retry_after=wait)
+def _count_attempt(conn: psycopg.Connection, key: str, now: datetime) -> None:
+    """Count an attempt of `key` as failed *before* its password (or code) is checked, and
+    raise Throttled once it is past LOGIN_MAX_FAILURES in the window; a success takes its
+    count back (_SUCCEEDED).
 
-
-def _count_failure(db: Database, key: str, now: datetime) -> None:
+    Counting first, in one statement that locks the row, is what holds the limit under
+    concurrency: guesses sent at the same moment cannot all pass the check before any of
+    them is counted. A throttled attempt is not counted (its transaction rolls back)."""
     cutoff = now - timedelta(seconds=LOGIN_WINDOW_SECONDS)
-    db.run(lambda conn: conn.execute(_FAILED, {"u": key, "now": naive_utc(now), "cutoff": naive_utc(cutoff)}))
+    failures, started = conn.execute(_FAILED, {"u": key, "now": naive_utc(now), "cutoff": naive_utc(cutoff)}
+                                     ).fetchone()  # type: ignore[misc]
+    if failures > LOGIN_MAX_FAILURES:
+        ends = started.replace(tzinfo=timezone.utc) + timedelta(seconds=LOGIN_WINDOW_SECONDS)
+        wait = max(1, math.ceil((ends - now).total_seconds()))
+        log.warning("throttled %r (%d failures)", key, failures - 1)
+        raise Throttled(f"too many failed attempts; try again in {wait} s",
+                        headers={"Retry-After": str(wait)}, retry_after=wait)
 
+
+# A success was counted as a failure by _count_attempt: take it back. A login also starts
+# its username afresh (reset); the teacher code's row is shared by everyone who registers.
+_SUCCEEDED = """
+UPDATE server_login_failures SET failures = CASE WHEN %(reset)s THEN 0 ELSE greatest(failures - 1, 0) END,
+  total_failures = greatest(total_failures - 1, 0)
+WHERE username = %(u)s
+"""
 
 _FAILED = """
 INSERT INTO server_login_failures (username, failures, window_started_at, total_failures)
@@ -210,4 +220,5 @@ ON CONFLICT (username) DO UPDATE SET
                            OR server_login_failures.failures = 0
                            THEN %(now)s ELSE server_login_failures.window_started_at END,
   total_failures = server_login_failures.total_failures + 1
+RETURNING failures, window_started_at
 """

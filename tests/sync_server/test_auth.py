@@ -5,6 +5,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -143,6 +144,29 @@ def test_failed_logins_are_throttled_per_username(server: Server, provision: Cal
                "WHERE username = %s", (user.username,))
     r = _post(server, "/auth/login", {"username": user.username, "password": PASSWORD, "device_id": "d"})
     assert r.status_code == 200
+
+
+def test_guesses_sent_at_once_get_no_more_tries_than_guesses_sent_one_by_one(
+        server: Server, provision: Callable[..., User]) -> None:
+    """Every guess is counted before its password is checked: a burst cannot slip past the
+    limit while the first guesses are still being verified."""
+    user = provision()
+    body = {"username": user.username, "password": "guess", "device_id": "d"}
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        codes = sorted(r.status_code for r in pool.map(lambda _: _post(server, "/auth/login", body), range(16)))
+    assert codes == [401] * LOGIN_MAX_FAILURES + [429] * (16 - LOGIN_MAX_FAILURES)
+    assert server.sql("SELECT failures, total_failures FROM server_login_failures WHERE username = %s",
+                      (user.username,)) == [(LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES)]
+
+
+def test_a_successful_login_is_not_counted_as_a_failure(server: Server, provision: Callable[..., User]) -> None:
+    user = provision()
+    assert _post(server, "/auth/login", {"username": user.username, "password": "nope", "device_id": "d"}
+                 ).status_code == 401
+    assert _post(server, "/auth/login", {"username": user.username, "password": PASSWORD, "device_id": "d"}
+                 ).status_code == 200
+    assert server.sql("SELECT failures, total_failures FROM server_login_failures WHERE username = %s",
+                      (user.username,)) == [(0, 1)]
 
 
 def test_logout_revokes_the_token(server: Server, provision: Callable[..., User]) -> None:
