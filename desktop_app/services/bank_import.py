@@ -111,6 +111,21 @@ def _existing(session: Session, bank_id: str) -> dict[type, dict[str, Any]]:
     return {Topic: topics, TopicPrerequisite: prereqs, Concept: concepts, Question: questions}
 
 
+def _made_by_bank(bank_id: str, existing: dict[type, dict[str, Any]]) -> dict[type, dict[str, Any]]:
+    """The rows of `existing` that this bank created (their ids derive from it), which are
+    the only ones a new version of the bank may remove. A question a teacher added under
+    one of the bank's concepts (or a topic of another bank it points to) is not the bank's."""
+    kinds = {Topic: "topic", Concept: "concept", Question: "question"}
+    own = {model: {i: r for i, r in existing[model].items() if i == content_id(bank_id, kind, r.local_id)}
+           for model, kind in kinds.items()}
+    local = {i: t.local_id for i, t in own[Topic].items()}
+    own[TopicPrerequisite] = {
+        i: p for i, p in existing[TopicPrerequisite].items()
+        if p.topic_id in local and p.prerequisite_id in local
+        and i == content_id(bank_id, "prerequisite", f"{local[p.topic_id]}>{local[p.prerequisite_id]}")}
+    return own
+
+
 def import_bank(session: Session, bank: dict[str, Any], *, stamp: str | None = None,
                 progress: Progress | None = None) -> ImportReport:
     """Validate `bank` (raises BankError, writing nothing) and upsert it into `session`.
@@ -162,8 +177,9 @@ def import_bank(session: Session, bank: dict[str, Any], *, stamp: str | None = N
             difficulty=int(question.get("difficulty", 3)), explanation=question["explanation"],
             model_params=question.get("model_params")))
         tick()
+    own = _made_by_bank(bank_id, existing)
     for model in (Question, Concept, TopicPrerequisite, Topic):
-        up.remove_missing(existing[model])
+        up.remove_missing(own[model])
     session.flush()
     report.counts = {"topics": len(bank["topics"]), "concepts": len(bank["concepts"]),
                      "questions": len(bank["questions"])}

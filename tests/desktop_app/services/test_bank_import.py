@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from desktop_app.db.database import LocalDatabase
+from desktop_app.db.ids import new_id
 from desktop_app.db.models import Concept, Question, SyncOperation, Topic, TopicPrerequisite
 from desktop_app.resources import SAMPLE_BANK, resource_path
 from desktop_app.services.bank_format import BankError, load_bank_file
@@ -60,6 +61,27 @@ def test_edited_bank_updates_and_tombstones_removed_questions(local_db: LocalDat
         assert gone is not None and gone.deleted
         first = s.scalar(select(Question).where(Question.local_id == bank["questions"][0]["id"]))
         assert first.explanation.startswith("A corrected")
+
+
+def test_a_new_bank_version_keeps_what_a_teacher_added_under_its_topics(local_db: LocalDatabase, tmp_path: Path) -> None:
+    import_bank_file(local_db, SAMPLE)
+    with local_db.transaction() as s:
+        concept = s.scalars(select(Concept).order_by(Concept.position)).first()
+        linked = set(s.execute(select(TopicPrerequisite.topic_id, TopicPrerequisite.prerequisite_id)).all())
+        topics = s.scalars(select(Topic.id).order_by(Topic.position)).all()
+        second, first = next((a, b) for a in topics for b in topics if a != b and (a, b) not in linked)
+        added = Question(id=new_id(), concept_id=concept.id, local_id="teacher-1", type="true_false",
+                         text="Is 7 prime?", correct_answer="true", difficulty=1, explanation="Only 1 and 7 divide it.")
+        link = TopicPrerequisite(id=new_id(), topic_id=second, prerequisite_id=first)
+        s.add_all([added, link])
+    bank = load_bank_file(SAMPLE)
+    bank["version"] = "next"
+    bank["questions"].pop()
+    edited = tmp_path / "next.json"
+    edited.write_text(json.dumps(bank))
+    assert import_bank_file(local_db, edited).removed == 1  # the bank's own question, not the teacher's
+    with local_db.transaction() as s:
+        assert not s.get(Question, added.id).deleted and not s.get(TopicPrerequisite, link.id).deleted
 
 
 def test_content_ids_are_the_same_on_two_laptops(tmp_path: Path) -> None:
