@@ -257,7 +257,8 @@ def test_teachers_write_the_syllabus_and_their_own_classes(server: Server, provi
     # Model parameters the mastery model cannot read are refused: they would break every
     # class report and every device that builds the model from this syllabus.
     bad = [teacher.op("concepts", concept_id, {"model_params": ["intercept"]}, operation="update"),
-           teacher.op("questions", question_id, {"model_params": {"difficulty": "hard"}}, operation="update")]
+           teacher.op("questions", question_id, {"model_params": {"difficulty": "hard"}}, operation="update"),
+           teacher.op("concepts", concept_id, {"model_params": {"intercept": 10 ** 400}}, operation="update")]
     assert _rejected(teacher.push(bad)) == {op["op_id"]: "invalid_field" for op in bad}
     _ok(teacher.push([teacher.op("concepts", concept_id, {"model_params": {"intercept": -0.4}}, operation="update")]))
 

@@ -6,6 +6,7 @@ devices and the server.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -26,7 +27,8 @@ def model_params_problem(value: Any) -> str | None:
     if not isinstance(value, dict):
         return "must be an object of numbers, e.g. {\"intercept\": -0.4}"
     for key, number in value.items():
-        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+        if isinstance(number, bool) or not isinstance(number, (int, float)) \
+                or (isinstance(number, int) and abs(number) > sys.float_info.max) or not math.isfinite(number):
             return f"{key!r} must be a finite number, got {number!r}"
     return None
 
