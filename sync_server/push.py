@@ -38,7 +38,7 @@ import psycopg
 from sync_server import changelog, push_attempts, rows
 from sync_server.auth import Caller
 from sync_server.db import Database, Retry, id_list
-from sync_server.merge import merge
+from sync_server.merge import RowState, merge
 from sync_server.push_attempts import ATTEMPTS
 from sync_server.push_checks import Batch, ahead_message, stamp_ok, storage_errors
 from sync_server.tables import CLASS, SPECS, SYLLABUS, TableSpec, parse_fields
@@ -187,7 +187,8 @@ def _general(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[
 _GRANTS_VISIBILITY = ("classes", "student_profiles")
 
 
-def _history_seen_again(conn: psycopg.Connection, restored: list[tuple[tuple[str, str], Any]]) -> list[changelog.Entry]:
+def _history_seen_again(conn: psycopg.Connection,
+                        restored: list[tuple[tuple[str, str], RowState]]) -> list[changelog.Entry]:
     """The log entries of every student a restored class or profile shows to a teacher again.
 
     While the class (or the profile) was deleted, the teacher's pulls went past that

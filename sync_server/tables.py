@@ -125,7 +125,8 @@ def _spec(name: str, model: type) -> TableSpec:
             check = checks[column_name][0]
             problem = _checked(problem, *checks[column_name])
         if column_name == "model_params":  # no CHECK constraint: JSON, read by the mastery model
-            problem = _model_params_checked(problem)
+            problem = _checked(problem, lambda v: model_params_problem(v) is None,
+                               "must be an object of finite numbers, e.g. {\"intercept\": -0.4}")
         columns[column_name] = Column(
             name=column_name, kind=kind, nullable=nullable, max_length=max_length,
             pg_type=_TIMESTAMPTZ if kind == "datetime" else col.type.compile(dialect=dialect),
@@ -225,13 +226,6 @@ def _checked(problem: Callable[[Any], str | None], test: Callable[[Any], bool],
         if found is None and value is not None and not test(value):
             return text
         return found
-
-    return check
-
-
-def _model_params_checked(problem: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        return problem(value) or (None if value is None else model_params_problem(value))
 
     return check
 

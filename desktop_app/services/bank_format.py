@@ -7,11 +7,10 @@ nothing and its author can fix every mistake in one pass.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
-from desktop_app.db.models.content import model_params_problem
+from desktop_app.db.models.content import is_finite_number, model_params_problem
 from desktop_app.engine.graph import CycleError, PrerequisiteGraph
 
 FORMAT = "adaptive-learning-bank/1"
@@ -41,8 +40,6 @@ def load_bank_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _text(item: dict[str, Any], key: str, where: str, problems: list[str], required: bool = True) -> None:
@@ -114,7 +111,7 @@ def _check_topics(topics: list[Any], topic_ids: set[str], problems: list[str]) -
         _text(topic, "name", where, problems)
         for key in ("exam_weightage", "estimated_hours"):
             value = topic.get(key, 0)
-            if not _is_number(value) or value < 0:
+            if not is_finite_number(value) or value < 0:
                 problems.append(f"{where}.{key}: must be a number >= 0, got {value!r}")
         parent = topic.get("parent")
         if parent is not None:
@@ -172,10 +169,10 @@ def _check_question(q: dict[str, Any], where: str, concept_ids: set[str], proble
         elif answer not in options:
             problems.append(f"{where}.answer: {answer!r} is not among its options")
     elif kind == "numerical":
-        if not _is_number(answer):
+        if not is_finite_number(answer):
             problems.append(f"{where}.answer: a numerical question needs a number, got {answer!r}")
         tolerance = q.get("tolerance", 0)
-        if not _is_number(tolerance) or tolerance < 0:
+        if not is_finite_number(tolerance) or tolerance < 0:
             problems.append(f"{where}.tolerance: must be a number >= 0, got {tolerance!r}")
     elif not isinstance(answer, bool):
         problems.append(f"{where}.answer: a true_false question needs true or false, got {answer!r}")

@@ -27,10 +27,17 @@ def model_params_problem(value: Any) -> str | None:
     if not isinstance(value, dict):
         return "must be an object of numbers, e.g. {\"intercept\": -0.4}"
     for key, number in value.items():
-        if isinstance(number, bool) or not isinstance(number, (int, float)) \
-                or (isinstance(number, int) and abs(number) > sys.float_info.max) or not math.isfinite(number):
+        if not is_finite_number(number):
             return f"{key!r} must be a finite number, got {number!r}"
     return None
+
+
+def is_finite_number(value: Any) -> bool:
+    """A JSON number the model can use as a float: not a boolean, not infinite, and not an
+    integer too large for a float (math.isfinite would raise OverflowError on it)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(value) <= sys.float_info.max if isinstance(value, int) else math.isfinite(value)
 
 
 class Topic(SyncedMixin, Base):

@@ -142,7 +142,12 @@ def _params_as_text(bank: dict) -> None:
     bank["questions"][4]["model_params"] = {"difficulty": "hard"}
 
 
+def _too_large(bank: dict) -> None:
+    bank["topics"][2]["estimated_hours"] = 10 ** 400  # json.loads gives an int too large for a float
+
+
 @pytest.mark.parametrize(("mutate", "expected"), [
+    (_too_large, "topics[2].estimated_hours: must be a number >= 0"),
     (_params_as_list, "concepts[1].model_params: must be an object of numbers"),
     (_params_as_text, "questions[4].model_params: 'difficulty' must be a finite number, got 'hard'"),
     (_set_cycle, "Fractions, decimals and percentages -> Quadratics"),
