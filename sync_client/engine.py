@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from desktop_app.db.database import LocalDatabase
 from desktop_app.db.models import APPEND_ONLY
 from desktop_app.db.outbox import applying_remote
-from sync_client import outbox, reown, state
+from sync_client import clock_repair, outbox, reown, state
 from sync_client.apply import apply_changes
 from sync_client.counts import compare_counts
 from sync_client.errors import AuthRequired, OpsRejected, PayloadTooLarge, Rejection, SyncError
@@ -140,8 +140,10 @@ class Synchronizer:
         works on one batch while the next is on its way. Any other batch is sent alone,
         once every batch before it is settled, so the ops of one row reach the server in
         the order they were made. A batch is settled (marked, set aside or failed) on this
-        thread, in the order it was sent.
+        thread, in the order it was sent. Changes refused because this laptop's date was
+        wrong are stamped again and sent once the date is right (clock_repair.py).
         """
+        clock_repair.repair_if_date_fixed(self.db)
         flying: list[tuple[list[dict[str, Any]], Future[Any]]] = []
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="sync-push") as pool:
             try:
@@ -214,6 +216,8 @@ class Synchronizer:
             raise SyncError("the server rejected the batch without naming a change of it")
         with self.db.transaction() as session:
             outbox.mark_failed(session, mine)
+        if any(r.code == clock_repair.CLOCK_AHEAD for r in mine):
+            clock_repair.repair_if_date_fixed(self.db)  # those still refused are reported below
         for r in mine:
             op = sent[r.op_id]
             result.rejected.append(FailedOp(op_id=r.op_id, table=op["table"], row_id=op["row_id"],

@@ -28,6 +28,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 
+from desktop_app.db.hlc import MAX_AHEAD_MS
 from sync_server import rows
 from sync_server.auth import Caller
 from sync_server.db import Retry
@@ -47,7 +48,8 @@ _STAMP = re.compile(STAMP_PATTERN, re.DOTALL)
 # still syncs; a stamp years ahead would win every later edit of its field and drag every
 # clock that sees it (the server's, then every device's) into the future. One day, the
 # same margin as a device a day behind (which needs none: its stamps only lose ties).
-MAX_STAMP_AHEAD_MS = 24 * 3600 * 1000
+# A device whose date is right again re-stamps against the same margin.
+MAX_STAMP_AHEAD_MS = MAX_AHEAD_MS
 
 
 def stamp_ok(text: str) -> bool:

@@ -19,6 +19,11 @@ _WALL_DIGITS = 15
 _COUNTER_DIGITS = 6
 _MAX_COUNTER = 10 ** _COUNTER_DIGITS - 1
 
+# How far a stamp may run ahead of the server's clock before the server refuses it
+# (clock_ahead), and past which a device that has its date right again re-stamps what it
+# wrote while its date was wrong (sync_client/clock_repair.py).
+MAX_AHEAD_MS = 24 * 3600 * 1000
+
 
 @dataclass(frozen=True, order=True)
 class Stamp:
@@ -75,6 +80,17 @@ class HybridLogicalClock:
         with self._lock:
             if (other.wall_ms, other.counter) > (self._last.wall_ms, self._last.counter):
                 self._last = Stamp(other.wall_ms, other.counter, self.device)
+
+    def wall_ms(self) -> int:
+        """This device's wall time, as the clock reads it."""
+        return self._wall()
+
+    def set_back(self, stamp: str) -> None:
+        """Continue after `stamp`, even though it is earlier than the last one: only for a
+        clock whose stamps came from a wrong date (sync_client/clock_repair.py)."""
+        back = Stamp.decode(stamp)
+        with self._lock:
+            self._last = Stamp(back.wall_ms, back.counter, self.device)
 
     @property
     def last(self) -> str:

@@ -121,6 +121,43 @@ def test_a_laptop_a_day_behind_still_wins_with_its_later_edit(laptop: Callable[.
         assert lap.snapshot()["profile"][0][2] == "later, on the laptop a day behind"
 
 
+def test_a_laptop_whose_clock_ran_a_year_fast_syncs_again_once_its_date_is_right(
+        laptop: Callable[..., Laptop], live: LiveServer) -> None:
+    a, b = laptop("a"), laptop("b")
+    sign_up(a, server_url=live.url)
+    sign_in(b, server_url=live.url)
+    real = lambda: time.time_ns() // 1_000_000  # noqa: E731
+    a.set_wall_clock(lambda: real() + 365 * DAY_MS)
+    a.edit_profile(target_exam="typed while the date was a year ahead")
+    a.answer(2)
+    wrong = a.sync()
+    assert wrong.rejected and {r.reason.split(":")[0] for r in wrong.rejected} == {"clock_ahead"}
+    a.sync()  # the date is still wrong: nothing is stamped again, the changes wait
+    assert _failed(a) == len(wrong.rejected)
+
+    a.set_wall_clock(real)  # the student puts the date right
+    fixed = a.sync()
+    assert not fixed.rejected and fixed.pending == 0 and _failed(a) == 0
+    assert a.db.clock.last < f"{real() + DAY_MS:015d}"
+    a.edit_profile(hours_per_day=3.5)  # a change made after the fix goes through too
+    assert not a.sync().rejected
+    b.sync()
+    profile = b.snapshot()["profile"][0]
+    assert profile[2] == "typed while the date was a year ahead" and profile[4] == 3.5
+    assert len(b.snapshot()["attempts"]) == 2
+    b.edit_profile(target_exam="later, on the other laptop")  # and no year-ahead stamp outranks it
+    b.sync()
+    a.sync()
+    assert a.snapshot() == b.snapshot()
+    assert a.snapshot()["profile"][0][2] == "later, on the other laptop"
+
+
+def _failed(lap: Laptop) -> int:
+    from desktop_app.db.models import SyncOperation
+    with lap.db.transaction() as s:
+        return s.scalar(select(func.count()).select_from(SyncOperation).where(SyncOperation.status == "failed")) or 0
+
+
 def test_a_reply_lost_after_the_server_committed_duplicates_nothing(
         laptop: Callable[..., Laptop], live: LiveServer) -> None:
     a = laptop("a")
