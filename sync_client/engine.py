@@ -5,6 +5,9 @@ Guarantees (tests/sync_client prove them against the in-memory fake and the real
   stays pending and is sent again (the server acknowledges a seen op id without applying
   it twice), so a lost reply or a crash between push and marking duplicates nothing.
 - An op the server rejects is set aside as failed with its reason; the rest goes on.
+- A push the server answers with an error (a 5xx, or a 4xx that names no op) still lets the
+  round pull, so the laptop gets what others changed; the round then raises that error and
+  the ops stay pending for the next round.
 - Each pulled page is applied with its cursor in one local transaction: a crash re-pulls
   at most that page, and applying a change twice equals applying it once (latest wins).
 - Pulled rows keep their stamps and are not queued again; the local clock moves past
@@ -40,7 +43,8 @@ from desktop_app.db.outbox import applying_remote
 from sync_client import clock_repair, outbox, reown, state
 from sync_client.apply import apply_changes
 from sync_client.counts import compare_counts
-from sync_client.errors import AuthRequired, OpsRejected, PayloadTooLarge, Rejection, SyncError
+from sync_client.errors import (AuthRequired, OpsRejected, PayloadTooLarge, Rejection, RequestFailed, ServerFailed,
+                                SyncError)
 from sync_client.gc_pause import collector_paused
 from sync_client.outbox import FailedOp
 from sync_client.transport import PullPage, Summary, Transport
@@ -104,10 +108,16 @@ class Synchronizer:
         self._recompute_stale()
         try:
             self._finish_reown(token, result, should_stop)
+            push_failure: SyncError | None = None
             if not result.stopped:
-                self.push(token, result, should_stop)
+                try:
+                    self.push(token, result, should_stop)
+                except (ServerFailed, RequestFailed) as exc:
+                    push_failure = exc  # the server answers: still bring what others changed
             if not result.stopped:
                 newest, summary = self._pull_with_counts(token, result, should_stop)
+                if push_failure is not None:
+                    raise push_failure
                 sent = result.pushed
                 if not result.stopped and self._has_pending():
                     # The pull folded a local duplicate into the server's row (singletons.py),

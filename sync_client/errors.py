@@ -18,6 +18,11 @@ class ServerUnreachable(SyncError):
     """No answer (connection refused, timeout, 5xx). Safe to retry later with backoff."""
 
 
+class ServerFailed(ServerUnreachable):
+    """5xx: the server is up but failed the request. Retried later like no answer; a round
+    whose push fails so still pulls (the failure may be that batch's alone)."""
+
+
 class AuthRequired(SyncError):
     """401 on an authenticated call: the token is missing, expired or revoked.
 

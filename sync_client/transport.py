@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import requests
 
 from sync_client.errors import (AuthRequired, InvalidCredentials, OpsRejected, PayloadTooLarge, Rejection,
-                                RequestFailed, ServerUnreachable, SyncError, Throttled, UpgradeRequired,
+                                RequestFailed, ServerFailed, ServerUnreachable, SyncError, Throttled, UpgradeRequired,
                                 AccountConflict)
 
 PROTOCOL_VERSION = "1"
@@ -192,5 +192,5 @@ def _result(response: requests.Response, *, login: bool) -> Any:
         retry_after = response.headers.get("Retry-After")
         raise Throttled(message, retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None)
     if status >= 500:
-        raise ServerUnreachable(f"server error (HTTP {status}): {message}")
+        raise ServerFailed(f"server error (HTTP {status}): {message}")
     raise RequestFailed(message, status=status, code=code)

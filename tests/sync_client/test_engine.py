@@ -14,7 +14,7 @@ from desktop_app.db.models import Concept, Question, QuestionAttempt, SyncOperat
 from desktop_app.db.outbox import outbox_disabled
 from sync_client import outbox, state
 from sync_client.engine import SyncConfig
-from sync_client.errors import AuthRequired, PayloadTooLarge, ServerUnreachable
+from sync_client.errors import AuthRequired, PayloadTooLarge, ServerFailed, ServerUnreachable
 from sync_client.fake import FakeServer, FakeTransport
 from tests.sync_client.conftest import Laptop, seed_syllabus, sign_in, sign_up, signed_up_with_syllabus
 
@@ -205,6 +205,28 @@ def test_a_rejected_op_is_set_aside_with_its_reason_and_the_rest_goes_on(alice: 
     with alice.db.transaction() as s:
         assert [f.table for f in outbox.failed_ops(s)] == ["question_attempts"]
     assert len(server.rows["question_attempts"]) == 6
+
+
+def test_a_push_the_server_fails_still_pulls_what_others_changed(
+        alice: Laptop, server: FakeServer, make_laptop: Callable[..., Laptop]) -> None:
+    second = make_laptop(FakeTransport(server))
+    sign_in(second)
+    second.sync()
+    alice.edit_profile(target_exam="set on the first laptop")
+    alice.sync()
+    second.answer(3)
+
+    def failing(token: str, *, device_id: str, ops: list[dict[str, Any]]) -> Any:
+        raise ServerFailed("server error (HTTP 500): internal error")
+
+    real_push = second.transport.push
+    second.transport.push = failing  # type: ignore[method-assign]  (a server bug: no real way to cause it)
+    with pytest.raises(ServerFailed):
+        second.sync()
+    assert second.snapshot()["profile"][0][2] == "set on the first laptop"
+    assert second.pending() == 3  # kept for the next round
+    second.transport.push = real_push  # type: ignore[method-assign]
+    assert second.sync().pending == 0 and len(server.rows["question_attempts"]) == 3
 
 
 def test_a_batch_too_large_for_the_server_is_split(alice: Laptop, server: FakeServer) -> None:
