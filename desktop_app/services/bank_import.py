@@ -2,8 +2,9 @@
 
 Re-importing the same bank updates rows in place and duplicates nothing; content that
 left the bank is tombstoned (`deleted`), so it stops being asked while the attempts made
-on it are kept. The caller owns the transaction: on any error it rolls back and the
-database is unchanged.
+on it are kept. A dropped concept or topic that content from outside the bank (a
+teacher's question) still sits under is kept, and the report names it. The caller owns
+the transaction: on any error it rolls back and the database is unchanged.
 """
 from __future__ import annotations
 
@@ -30,12 +31,18 @@ class ImportReport:
     updated: int = 0
     removed: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    # Names of the topics and concepts this version dropped but the import kept, because
+    # questions (or concepts, subtopics) that are not the bank's still use them.
+    kept_topics: list[str] = field(default_factory=list)
+    kept_concepts: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         c = self.counts
+        kept = self.kept_topics + self.kept_concepts
         return (f"{self.title}: {c.get('topics', 0)} topics, {c.get('concepts', 0)} concepts, "
                 f"{c.get('questions', 0)} questions ({self.created} new, {self.updated} updated, "
-                f"{self.removed} removed)")
+                f"{self.removed} removed)"
+                + (f"; kept because content not from the bank uses them: {', '.join(kept)}" if kept else ""))
 
 
 def answer_text(question: dict[str, Any]) -> str:
@@ -126,6 +133,34 @@ def _made_by_bank(bank_id: str, existing: dict[type, dict[str, Any]]) -> dict[ty
     return own
 
 
+def _still_used(session: Session, own: dict[type, dict[str, Any]], seen: set[str]) -> set[str]:
+    """Ids of the bank's topics and concepts this version drops that live rows staying in the
+    database still point to (question -> concept, concept -> topic, topic -> parent topic).
+
+    The engine only offers a question whose concept and topic are live, so removing these
+    would silently take a teacher's questions out of practice. They stay, unchanged, until
+    nothing uses them (a later import removes them then). A prerequisite edge keeps no
+    topic: an empty topic is no use, and the engine ignores edges to removed topics.
+    """
+    dropped = {i for model in (Topic, Concept) for i, r in own[model].items() if i not in seen and not r.deleted}
+    if not dropped:
+        return set()
+    leaving = {i for rows in own.values() for i in rows if i not in seen}
+    links: list[tuple[str, str]] = []  # (user, used): live rows that point at a dropped row
+    for model, column in ((Question, Question.concept_id), (Concept, Concept.topic_id), (Topic, Topic.parent_id)):
+        links += [(user, used) for user, used in session.execute(
+            select(model.id, column).where(column.in_(dropped), model.deleted.is_(False)))]
+    kept: set[str] = set()
+    grew = True
+    while grew:  # a kept concept keeps its topic, a kept topic its parent
+        grew = False
+        for user, used in links:
+            if used not in kept and (user not in leaving or user in kept):
+                kept.add(used)
+                grew = True
+    return kept
+
+
 def import_bank(session: Session, bank: dict[str, Any], *, stamp: str | None = None,
                 progress: Progress | None = None) -> ImportReport:
     """Validate `bank` (raises BankError, writing nothing) and upsert it into `session`.
@@ -178,8 +213,11 @@ def import_bank(session: Session, bank: dict[str, Any], *, stamp: str | None = N
             model_params=question.get("model_params")))
         tick()
     own = _made_by_bank(bank_id, existing)
+    kept = _still_used(session, own, up.seen)
     for model in (Question, Concept, TopicPrerequisite, Topic):
-        up.remove_missing(own[model])
+        up.remove_missing({i: r for i, r in own[model].items() if i not in kept})
+    report.kept_topics = sorted(r.name for i, r in own[Topic].items() if i in kept)
+    report.kept_concepts = sorted(r.name for i, r in own[Concept].items() if i in kept)
     session.flush()
     report.counts = {"topics": len(bank["topics"]), "concepts": len(bank["concepts"]),
                      "questions": len(bank["questions"])}

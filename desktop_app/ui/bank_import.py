@@ -101,8 +101,22 @@ class ImportPanel(QFrame):
                          .replace("%4", str(report.counts.get("questions", 0)))
                          .replace("%5", str(report.created)).replace("%6", str(report.updated))
                          .replace("%7", str(report.removed))
+                         + self._kept(report)
                          + (" " + self.tr("Your students receive it on their next sync.") if self._publish else ""))
         self.imported.emit(report)
+
+    def _kept(self, report: ImportReport) -> str:
+        """What the import kept although the new version drops it, so that a teacher is not
+        surprised to still see those topics and concepts (and knows why)."""
+        text = ""
+        if report.kept_topics:
+            text += " " + self.tr("Kept %n topic(s) this version drops, still used by questions not from the "
+                                  "bank: %1.", "", len(report.kept_topics)).replace("%1", ", ".join(report.kept_topics))
+        if report.kept_concepts:
+            text += " " + self.tr("Kept %n concept(s) this version drops, still used by questions not from the "
+                                  "bank: %1.", "", len(report.kept_concepts)).replace("%1",
+                                                                                     ", ".join(report.kept_concepts))
+        return text
 
     def _failed(self, exc: Exception) -> None:
         self.close_button.setEnabled(True)

@@ -52,6 +52,20 @@
 <context>
     <name>ImportPanel</name>
     <message numerus="yes">
+        <source>Kept %n topic(s) this version drops, still used by questions not from the bank: %1.</source>
+        <translation>
+            <numerusform>Kept %n topic this version drops, still used by questions not from the bank: %1.</numerusform>
+            <numerusform>Kept %n topics this version drops, still used by questions not from the bank: %1.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Kept %n concept(s) this version drops, still used by questions not from the bank: %1.</source>
+        <translation>
+            <numerusform>Kept %n concept this version drops, still used by questions not from the bank: %1.</numerusform>
+            <numerusform>Kept %n concepts this version drops, still used by questions not from the bank: %1.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>Nothing was imported: the file has %n problem(s). Fix them and import it again.</source>
         <translation>
             <numerusform>Nothing was imported: the file has %n problem. Fix them and import it again.</numerusform>

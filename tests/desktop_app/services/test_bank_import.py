@@ -4,19 +4,24 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from desktop_app.db.database import LocalDatabase
 from desktop_app.db.ids import new_id
-from desktop_app.db.models import Concept, Question, SyncOperation, Topic, TopicPrerequisite
+from desktop_app.db.models import Concept, Question, SyncOperation, Topic, TopicPrerequisite, User
 from desktop_app.resources import SAMPLE_BANK, resource_path
+from desktop_app.services import learner, practice
 from desktop_app.services.bank_format import BankError, load_bank_file
+from desktop_app.services.passwords import hash_password
 from desktop_app.services.setup import import_bank_file, initialise
 
 SAMPLE = resource_path(SAMPLE_BANK)
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 
 
 def _counts(db: LocalDatabase) -> dict[str, int]:
@@ -82,6 +87,89 @@ def test_a_new_bank_version_keeps_what_a_teacher_added_under_its_topics(local_db
     assert import_bank_file(local_db, edited).removed == 1  # the bank's own question, not the teacher's
     with local_db.transaction() as s:
         assert not s.get(Question, added.id).deleted and not s.get(TopicPrerequisite, link.id).deleted
+
+
+def _teacher_question(db: LocalDatabase, concept_local_id: str) -> str:
+    """A question a teacher added under one of the sample bank's concepts; its id."""
+    with db.transaction() as s:
+        concept = s.scalar(select(Concept).where(Concept.local_id == concept_local_id))
+        added = Question(id=new_id(), concept_id=concept.id, local_id="teacher-1", type="true_false",
+                         text="Is the teacher's question still asked?", correct_answer="true", difficulty=2,
+                         explanation="It stays in practice after the bank drops its concept.")
+        s.add(added)
+        return added.id
+
+
+def _without(tmp_path: Path, *, concepts: frozenset[str] = frozenset(), topics: frozenset[str] = frozenset()) -> Path:
+    """The sample bank's next version without `topics` (and their concepts) and `concepts`."""
+    bank = load_bank_file(SAMPLE)
+    bank["version"] = "next"
+    bank["topics"] = [t for t in bank["topics"] if t["id"] not in topics]
+    for t in bank["topics"]:
+        t["prerequisites"] = [p for p in t["prerequisites"] if p not in topics]
+    dropped = concepts | {c["id"] for c in bank["concepts"] if c["topic"] in topics}
+    bank["concepts"] = [c for c in bank["concepts"] if c["id"] not in dropped]
+    bank["questions"] = [q for q in bank["questions"] if q["concept"] not in dropped]
+    path = tmp_path / "next.json"
+    path.write_text(json.dumps(bank))
+    return path
+
+
+def _student(s: Session) -> str:
+    """A student account (practice needs one); its id."""
+    user = User(username=f"student-{new_id()[-6:]}", password_hash=hash_password("correct horse"))
+    s.add(user)
+    s.flush()
+    return user.id
+
+
+def _offered(db: LocalDatabase, student: str, concept_id: str) -> str:
+    """The question practice offers a student who practises `concept_id` (from the syllabus)."""
+    learner.forget()
+    with db.transaction() as s:
+        shown = practice.next_question(s, student_id=student, now=NOW, focus_concept_id=concept_id)
+        assert shown is not None
+        return shown.question.id
+
+
+def test_a_dropped_concept_stays_while_a_teachers_question_uses_it(local_db: LocalDatabase, tmp_path: Path) -> None:
+    import_bank_file(local_db, SAMPLE)
+    added = _teacher_question(local_db, "surds")
+    report = import_bank_file(local_db, _without(tmp_path, concepts=frozenset({"surds", "standard-form"})))
+    with local_db.transaction() as s:
+        surds = s.scalar(select(Concept).where(Concept.local_id == "surds"))
+        student = _student(s)
+    assert _offered(local_db, student, surds.id) == added
+    with local_db.transaction() as s:
+        assert not s.get(Concept, surds.id).deleted and not s.get(Question, added).deleted
+        assert s.scalar(select(Concept.deleted).where(Concept.local_id == "standard-form"))  # nobody else uses it
+        bank_surds = s.scalars(select(Question.deleted).where(Question.concept_id == surds.id,
+                                                              Question.id != added)).all()
+        assert bank_surds and all(bank_surds)  # the bank's own questions on it are gone
+    assert report.kept_concepts == ["Surds"] and report.kept_topics == []
+    assert "Surds" in report.summary()
+
+
+def test_a_dropped_topic_stays_with_the_concept_a_teachers_question_uses(local_db: LocalDatabase,
+                                                                          tmp_path: Path) -> None:
+    import_bank_file(local_db, SAMPLE)
+    added = _teacher_question(local_db, "geometric-sequences")
+    report = import_bank_file(local_db, _without(tmp_path, topics=frozenset({"sequences"})))
+    with local_db.transaction() as s:
+        concept_id = s.scalar(select(Concept.id).where(Concept.local_id == "geometric-sequences"))
+        student = _student(s)
+    assert _offered(local_db, student, concept_id) == added
+    with local_db.transaction() as s:
+        live = dict(s.execute(select(Concept.local_id, Concept.deleted)
+                              .where(Concept.local_id.in_(["geometric-sequences", "arithmetic-sequences"]))).all())
+        assert live == {"geometric-sequences": False, "arithmetic-sequences": True}
+        assert not s.scalar(select(Topic.deleted).where(Topic.local_id == "sequences"))
+    assert report.kept_topics == ["Sequences"] and report.kept_concepts == ["Geometric sequences"]
+    # Once the teacher deletes their question, the next import removes what only it kept.
+    with local_db.transaction() as s:
+        s.get(Question, added).deleted = True
+    again = import_bank_file(local_db, _without(tmp_path, topics=frozenset({"sequences"})))
+    assert again.kept_topics == [] and again.kept_concepts == [] and again.removed == 2
 
 
 def test_content_ids_are_the_same_on_two_laptops(tmp_path: Path) -> None:
