@@ -30,6 +30,7 @@ import psycopg
 from desktop_app.db.base import naive_utc
 from desktop_app.db.ids import new_id
 from desktop_app.services.passwords import hash_password, verify_password
+from sync_server import derived_ids
 from sync_server.config import LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS
 from sync_server.db import Database
 from sync_server.errors import Conflict, Forbidden, Throttled, Unauthorized
@@ -103,6 +104,7 @@ class Accounts:
                 if taken:
                     raise Conflict("this username is taken", code="username_taken")
                 raise Conflict("an account with this user_id exists", code="user_id_taken")
+            conn.execute(*derived_ids.reservation(uid))  # push refuses them to anyone else
 
         self.db.run(work)
         return {"user_id": uid, "username": username, "role": role}

@@ -25,7 +25,8 @@ Guarantees (docs/sync-protocol.md states them for clients):
   row's teacher_id, and the owner column of a student's row (student_id / user_id), must
   be the caller, and a stored row owned by someone else is never written. A reference to a
   row the caller cannot see (a question that does not exist, a class that is not theirs)
-  is rejected.
+  is rejected, and so is a new profile or plan under another account's derived id
+  (derived_ids.py), which would lock that account out of its own row.
 """
 from __future__ import annotations
 
@@ -175,6 +176,7 @@ def _general(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[
         if batch.authorise(p.op, p.spec, p.values, refs):
             merge(batch.state(p.spec.name, p.op.row_id, p.op.op_id), p.values, p.op.hlc)
     batch.complete_new_rows()
+    batch.check_derived_ids()
     batch.check_uniques()
     batch.raise_if_rejected()
     entries = _write(conn, batch, parsed)

@@ -9,11 +9,12 @@ op to set aside in one answer. An op is rejected with a code:
     unknown_reference                         points at a row the caller cannot see
     append_only                               changes an attempt
     incomplete_row                            creates a row without its required fields
+    reserved_id                               creates a profile or plan under another account's derived id
     unique_violation                          a unique value already used by another row
     rejected_by_storage                       refused by PostgreSQL (a server bug; logged)
 
-Row-level problems (incomplete_row, unique_violation) reject every op of that row in the
-batch. Runs inside the push transaction; never commits.
+Row-level problems (incomplete_row, reserved_id, unique_violation) reject every op of that
+row in the batch. Runs inside the push transaction; never commits.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ import psycopg
 from psycopg import errors as pg_errors
 
 from desktop_app.db.hlc import MAX_AHEAD_MS
-from sync_server import rows
+from sync_server import derived_ids, rows
 from sync_server.auth import Caller
 from sync_server.db import Retry
 from sync_server.errors import OpsRejected
@@ -197,6 +198,15 @@ class Batch:
             if missing:
                 self.reject_row((table, row_id), "incomplete_row",
                                 f"new {table} row {row_id} lacks {', '.join(missing)}")
+
+    def check_derived_ids(self) -> None:
+        """A new profile or plan may not take another account's derived id (derived_ids.py)."""
+        new = {(table, row_id): state.values[owner] for (table, row_id), state in self.rows.items()
+               if (owner := derived_ids.SINGLETONS.get(table)) and not state.exists and state.changed
+               and state.values.get(owner) is not None}
+        for key in derived_ids.taken(self.conn, new):
+            self.reject_row(key, "reserved_id", f"{key[1]} is the derived id of another account's profile or "
+                            "plan: derive the id from your own user id (see docs/sync-protocol.md)")
 
     def check_uniques(self) -> None:
         bad = {k for k, ids in self.ops_of_row.items() if any(i in self.rejected for i in ids)}

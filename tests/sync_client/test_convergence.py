@@ -83,6 +83,27 @@ def test_two_laptops_of_one_student_converge_in_either_order(laptop: Callable[..
     assert a.pending() == b.pending() == 0
 
 
+def test_offline_accounts_bring_their_profile_and_plan_to_the_server(laptop: Callable[..., Laptop],
+                                                                     live: LiveServer) -> None:
+    """The server refuses a profile or plan under another account's derived id (reserved_id);
+    an offline account's rows never meet that refusal, whether it registers (keeping its id)
+    or logs in to an existing account (its rows move to that account's ids, reown.py)."""
+    school, home, bobs = laptop("school"), laptop("home"), laptop("bobs")
+    uid = sign_up(school, server_url=live.url)
+    offline = home.local_student("alice")
+    home.edit_profile(student_id=offline, target_exam="GCSE", hours_per_day=3.0)
+    home.replan(student_id=offline)
+    assert sign_in(home, server_url=live.url).reowned_from == offline
+    bob = bobs.local_student("bob")
+    bobs.edit_profile(student_id=bob, target_exam="IGCSE", hours_per_day=1.0)
+    bobs.replan(student_id=bob)
+    assert sign_up(bobs, "bob", server_url=live.url) == bob
+    settle(home, school, bobs)
+    assert school.snapshot() == home.snapshot() and home.snapshot()["plans"]
+    for user_id in (uid, bob):
+        assert server_count(live, "student_profiles", user_id) == server_count(live, "study_plans", user_id) == 1
+
+
 def test_a_laptop_does_not_download_its_own_answers_and_gets_lost_ones_back(
         laptop: Callable[..., Laptop], live: LiveServer) -> None:
     a, b = laptop("a"), laptop("b")

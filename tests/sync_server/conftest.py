@@ -30,6 +30,7 @@ from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.ids import content_id, new_id
 from desktop_app.db.session import make_engine
 from desktop_app.services.passwords import hash_password
+from sync_server import derived_ids
 from sync_server.db import Database
 from sync_server.auth import token_digest
 
@@ -196,6 +197,7 @@ def provision(server: Server) -> Callable[..., User]:
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         server.sql("INSERT INTO users (id, username, password_hash, role, created_at) VALUES (%s, %s, %s, %s, %s)",
                    (uid, name, _HASH["hash"], role, now))
+        server.sql(*derived_ids.reservation(uid))  # as registration does
         server.sql("INSERT INTO server_tokens (token_hash, user_id, device_id, created_at, expires_at) "
                    "VALUES (%s, %s, 'test', %s, %s)", (token_digest(token), uid, now, now + timedelta(days=1)))
         return User(server=server, user_id=uid, username=name, role=role, token=token, device=f"dev{uid[-8:]}")

@@ -8,12 +8,13 @@ from typing import Any
 
 import psycopg
 import pytest
+import requests
 
 from desktop_app.db.hlc import HybridLogicalClock
-from desktop_app.db.ids import new_id
+from desktop_app.db.ids import new_id, singleton_id
 from sync_server.classes import profile_id
 from sync_server.merge import DEFAULT_STAMP
-from tests.sync_server.conftest import Server, User, question_ids
+from tests.sync_server.conftest import HEADERS, PASSWORD, Server, User, question_ids
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -286,3 +287,54 @@ def test_a_delete_is_a_tombstone_that_travels(server: Server, provision: Callabl
     changes, _ = user.pull_all()
     plan = [c for c in changes if c["row_id"] == plan_id]
     assert len(plan) == 1 and plan[0]["deleted"] is True and plan[0]["fields"]["deleted"] is True
+
+
+def _plan(user: User) -> dict[str, Any]:
+    return {"student_id": user.user_id, "plan": {"days": []}, "created_at": "2026-09-01T08:00:00+00:00"}
+
+
+def test_nobody_creates_their_profile_or_plan_under_another_users_derived_id(
+        server: Server, provision: Callable[..., User]) -> None:
+    """The ids are derived from the user id, which others may know: a student who took
+    another's id for a row of their own would lock that student out of their row for good
+    (a stored row owned by someone else is never written)."""
+    squatter, victim = provision(), provision()
+    plan_id, pid = singleton_id("study_plans", victim.user_id), profile_id(victim.user_id)
+    squats = [squatter.op("study_plans", plan_id, _plan(squatter)),
+              squatter.op("student_profiles", pid, _profile(squatter))]
+    by_update = squatter.op("study_plans", plan_id, _plan(squatter), operation="update")  # also a create
+    answer = squatter.attempt(question_ids(1)[0])
+    assert _rejected(squatter.push([*squats, answer])) == {op["op_id"]: "reserved_id" for op in squats}
+    assert _rejected(squatter.push([by_update])) == {by_update["op_id"]: "reserved_id"}
+    _ok(squatter.push([answer]))  # the client sets the refused ops aside and sends the rest
+    assert _row(server, "study_plans", plan_id) is None and _row(server, "student_profiles", pid) is None
+    _ok(victim.push([victim.op("study_plans", plan_id, _plan(victim)),
+                     victim.op("student_profiles", pid, _profile(victim))]))
+    assert _row(server, "study_plans", plan_id)["student_id"] == victim.user_id
+    assert _row(server, "student_profiles", pid)["user_id"] == victim.user_id
+
+
+def test_an_account_registered_over_http_has_its_derived_ids_reserved(
+        server: Server, provision: Callable[..., User]) -> None:
+    r = requests.post(server.api("/auth/register"), json={"username": f"reg-{new_id()[-12:]}", "password": PASSWORD},
+                      headers=HEADERS, timeout=30)
+    assert r.status_code == 201, r.text
+    squatter = provision()
+    squat = squatter.op("study_plans", singleton_id("study_plans", r.json()["user_id"]), _plan(squatter))
+    assert _rejected(squatter.push([squat])) == {squat["op_id"]: "reserved_id"}
+
+
+def test_own_derived_ids_and_ids_derived_from_no_account_are_accepted(
+        server: Server, provision: Callable[..., User]) -> None:
+    """Only another account's derived id is refused. A laptop's offline account that logged
+    in to this one (an older client kept the offline account's derived id, which no account
+    on the server has) and any other id are the caller's to use, as before."""
+    user, other = provision(), provision()
+    _ok(user.push([user.op("student_profiles", profile_id(user.user_id), _profile(user))]))
+    offline_account = new_id()
+    plan_id = singleton_id("study_plans", offline_account)
+    _ok(user.push([user.op("study_plans", plan_id, _plan(user))]))
+    assert _row(server, "study_plans", plan_id)["student_id"] == user.user_id
+    # Another account's derived id is theirs whatever the table (nobody needs it elsewhere).
+    crossed = other.op("student_profiles", singleton_id("study_plans", user.user_id), _profile(other))
+    assert _rejected(other.push([crossed])) == {crossed["op_id"]: "reserved_id"}

@@ -126,3 +126,11 @@ def test_converting_a_column_at_a_time_agrees_with_value_by_value(column: object
             got = converted_all(column, values)  # type: ignore[arg-type]
             assert got == expected and [getattr(v, "tzinfo", None) for v in got] == \
                 [getattr(v, "tzinfo", None) for v in expected], values
+
+
+def test_the_tables_of_one_row_per_user_are_the_profile_and_the_plan() -> None:
+    """Migration 0007 reserved the derived ids of exactly these: a new such table needs its
+    accounts' ids reserved by a migration too, or push would let them be taken."""
+    from sync_server.derived_ids import SINGLETONS
+
+    assert SINGLETONS == {"student_profiles": "user_id", "study_plans": "student_id"}

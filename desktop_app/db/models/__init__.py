@@ -3,8 +3,8 @@ from desktop_app.db.models.accounts import SchoolClass, StudentProfile, User
 from desktop_app.db.models.content import Concept, Question, Topic, TopicPrerequisite
 from desktop_app.db.models.progress import ConceptMastery, QuestionAttempt, StudyPlan
 from desktop_app.db.models.sync import SyncOperation, SyncState
-from desktop_app.db.models.server import (ServerChange, ServerLoginFailure, ServerMeta, ServerRowCount, ServerSeenOp,
-                                          ServerToken)
+from desktop_app.db.models.server import (ServerChange, ServerDerivedId, ServerLoginFailure, ServerMeta, ServerRowCount,
+                                          ServerSeenOp, ServerToken)
 
 __all__ = [
     "User", "StudentProfile", "SchoolClass",
@@ -12,6 +12,7 @@ __all__ = [
     "QuestionAttempt", "ConceptMastery", "StudyPlan",
     "SyncOperation", "SyncState",
     "ServerToken", "ServerChange", "ServerRowCount", "ServerSeenOp", "ServerLoginFailure", "ServerMeta",
+    "ServerDerivedId",
 ]
 
 # Tables whose rows travel through sync_operations, by table name.

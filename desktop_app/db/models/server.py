@@ -1,5 +1,5 @@
 """Tables only the sync server uses: tokens, the change log, row counts, seen op ids, login
-throttling.
+throttling, the accounts' derived row ids.
 
 They live in the one schema (and the one migration history) so the server's database is
 built and checked like every other; the desktop simply never writes them. The sync server
@@ -83,6 +83,24 @@ class ServerSeenOp(Base):
     user_id: Mapped[str] = mapped_column(String(36))
     op_id: Mapped[str] = mapped_column(String(36))
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ServerDerivedId(Base):
+    """The derived row ids (`desktop_app.db.ids.singleton_id`) of every account's profile and plan.
+
+    Anyone who knows a user id can compute them, and a uuid5 cannot be traced back to its
+    user: push looks a new profile's or plan's id up here to refuse a student who creates
+    their own row under another account's derived id, which would lock that account out of
+    its row for good (a stored row owned by someone else is never written). Registration
+    fills it in the transaction that creates the user (sync_server/derived_ids.py); migration
+    0007 did for the accounts before it. Users are never deleted, so neither are these.
+    """
+
+    __tablename__ = "server_derived_ids"
+
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
 
 
 class ServerLoginFailure(Base):

@@ -152,6 +152,29 @@ def test_push_entries_go_back_to_one_entry_per_attempt_on_downgrade(pg_url: str)
         engine.dispose()
 
 
+@pytest.mark.postgres
+def test_the_accounts_already_registered_get_their_derived_ids_reserved(pg_url: str) -> None:
+    """Revision 0007 adds server_derived_ids, which push reads to refuse a profile or plan
+    created under another account's derived id: the accounts registered before it need
+    theirs as well, or they could still be locked out of their own rows."""
+    from desktop_app.db.ids import singleton_id
+
+    engine = make_engine(pg_url)
+    try:
+        migrate.upgrade(engine, "0006")
+        with engine.begin() as conn:
+            for uid in ("u-1", "u-2"):
+                conn.execute(text("INSERT INTO users (id, username, password_hash, role, created_at) "
+                                  "VALUES (:id, :id, '!', 'student', now())"), {"id": uid})
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            reserved = set(conn.execute(text("SELECT row_id, table_name, user_id FROM server_derived_ids")).all())
+        assert reserved == {(singleton_id(t, u), t, u) for t in ("student_profiles", "study_plans")
+                            for u in ("u-1", "u-2")}
+    finally:
+        engine.dispose()
+
+
 def _insert_attempts(conn, student: str, n: int, start: int = 0) -> None:  # type: ignore[no-untyped-def]
     for i in range(start, start + n):
         conn.execute(text("INSERT INTO question_attempts (id, student_id, question_id, answer, is_correct, "
