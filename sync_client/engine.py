@@ -214,7 +214,7 @@ class Synchronizer:
             raise
         acknowledged = set(reply.acknowledged) & set(ids)
         if not acknowledged:
-            raise SyncError("the server acknowledged none of the changes sent")
+            raise ServerFailed("the server acknowledged none of the changes sent")
         with self.db.transaction() as session:
             outbox.mark_synced(session, acknowledged)
         result.pushed += len(acknowledged)
@@ -223,9 +223,9 @@ class Synchronizer:
         sent = {op["op_id"]: op for op in batch}
         mine = [r for r in rejected if r.op_id in sent]
         if not mine:
-            raise SyncError("the server rejected the batch without naming a change of it")
+            raise ServerFailed("the server rejected the batch without naming a change of it")
         with self.db.transaction() as session:
-            outbox.mark_failed(session, mine)
+            outbox.mark_failed(session, mine, {r.op_id: sent[r.op_id]["hlc"] for r in mine})
         if any(r.code == clock_repair.CLOCK_AHEAD for r in mine):
             clock_repair.repair_if_date_fixed(self.db)  # those still refused are reported below
         for r in mine:

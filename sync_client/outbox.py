@@ -78,12 +78,17 @@ def mark_synced(session: Session, op_ids: Iterable[str]) -> int:
     return total
 
 
-def mark_failed(session: Session, rejections: Iterable[Rejection]) -> None:
-    """Set ops aside for good with the server's reason; the rest of the queue goes on."""
-    params = [{"b_id": r.op_id, "b_error": f"{r.code}: {r.message}" if r.code else r.message} for r in rejections]
+def mark_failed(session: Session, rejections: Iterable[Rejection], sent: dict[str, str]) -> None:
+    """Set ops aside for good with the server's reason; the rest of the queue goes on.
+
+    `sent` maps each op id to the stamp it was sent with: an op stamped again since
+    (clock_repair.py, while its batch was on its way) is not what the server refused, and
+    stays in the queue."""
+    params = [{"b_id": r.op_id, "b_hlc": sent[r.op_id], "b_error": f"{r.code}: {r.message}" if r.code else r.message}
+              for r in rejections]
     if params:
         table = SyncOperation.__table__
-        session.execute(update(table).where(table.c.id == bindparam("b_id"))
+        session.execute(update(table).where(table.c.id == bindparam("b_id")).where(table.c.hlc == bindparam("b_hlc"))
                         .values(status=FAILED, tries=table.c.tries + 1, last_error=bindparam("b_error")), params)
 
 

@@ -26,13 +26,15 @@ from desktop_app.db.outbox import CLOCK_KEY, LocalSession
 from desktop_app.db.session import DB_FILENAME, make_engine, make_session_factory, sqlite_url
 
 CLOCK_STATE_KEY = "hlc_last"
+CLOCK_RECEIVED_KEY = "hlc_received"
 
 
 class LocalDatabase:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.device_id = self._device_id()
-        self.clock = HybridLogicalClock(self.device_id, last=self._last_stamp())
+        self.clock = HybridLogicalClock(self.device_id, last=self._last_stamp(),
+                                        received=self._state(CLOCK_RECEIVED_KEY))
         self._sessions: sessionmaker[Session] = make_session_factory(
             engine, info={CLOCK_KEY: self.clock}, session_class=LocalSession)
 
@@ -61,10 +63,12 @@ class LocalDatabase:
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error."""
         with self._sessions.begin() as session:
-            issued_before = self.clock.last
+            issued_before, received_before = self.clock.last, self.clock.received
             yield session
             if self.clock.last != issued_before:
-                self._remember_clock(session)
+                self.remember_clock(session, CLOCK_STATE_KEY, self.clock.last)
+            if self.clock.received != received_before:
+                self.remember_clock(session, CLOCK_RECEIVED_KEY, self.clock.received)
 
     def close(self) -> None:
         """Fold the write-ahead log into the database file, then release the connections."""
@@ -91,9 +95,15 @@ class LocalDatabase:
         stamps = [s for s in (issued, received.value if received else None) if s]
         return max(stamps) if stamps else None
 
-    def _remember_clock(self, session: Session) -> None:
-        """Persist the newest stamp in the same transaction (one UPSERT, no read)."""
-        statement = sqlite_insert(SyncState).values(key=CLOCK_STATE_KEY, value=self.clock.last)
+    def _state(self, key: str) -> str | None:
+        with Session(self.engine) as session:
+            row = session.get(SyncState, key)
+            return row.value if row else None
+
+    @staticmethod
+    def remember_clock(session: Session, key: str, stamp: str) -> None:
+        """Persist a stamp of the clock in the caller's transaction (one UPSERT, no read)."""
+        statement = sqlite_insert(SyncState).values(key=key, value=stamp)
         session.execute(statement.on_conflict_do_update(
             index_elements=[SyncState.key], set_={"value": statement.excluded.value}))
 

@@ -56,10 +56,12 @@ def is_stamp(text: object) -> bool:
 class HybridLogicalClock:
     """Thread-safe HLC for one device. `wall` is injectable for tests (returns ms)."""
 
-    def __init__(self, device: str, *, wall: Callable[[], int] | None = None, last: str | None = None) -> None:
+    def __init__(self, device: str, *, wall: Callable[[], int] | None = None, last: str | None = None,
+                 received: str | None = None) -> None:
         self.device = device
         self._wall = wall or (lambda: time.time_ns() // 1_000_000)
         self._last = Stamp.decode(last) if last else Stamp(0, 0, device)
+        self._received = received or ""
         self._lock = threading.Lock()
 
     def now(self) -> str:
@@ -78,6 +80,7 @@ class HybridLogicalClock:
         """Move past a stamp seen from another device (pull), so later local edits win."""
         other = Stamp.decode(stamp)
         with self._lock:
+            self._received = max(self._received, stamp)
             if (other.wall_ms, other.counter) > (self._last.wall_ms, self._last.counter):
                 self._last = Stamp(other.wall_ms, other.counter, self.device)
 
@@ -86,11 +89,17 @@ class HybridLogicalClock:
         return self._wall()
 
     def set_back(self, stamp: str) -> None:
-        """Continue after `stamp`, even though it is earlier than the last one: only for a
-        clock whose stamps came from a wrong date (sync_client/clock_repair.py)."""
-        back = Stamp.decode(stamp)
+        """Continue after `stamp` (or the newest stamp received, if later), even though it is
+        earlier than the last one: only for a clock whose stamps came from a wrong date
+        (sync_client/clock_repair.py). An edit made after seeing another still beats it."""
         with self._lock:
+            back = Stamp.decode(max(stamp, self._received))
             self._last = Stamp(back.wall_ms, back.counter, self.device)
+
+    @property
+    def received(self) -> str:
+        """The newest stamp received from another device ("" if none): what set_back keeps."""
+        return self._received
 
     @property
     def last(self) -> str:
