@@ -3,27 +3,33 @@
 What it wrote then carries stamps the server refuses (`clock_ahead`, more than a day ahead
 of the server's clock), and its clock keeps issuing such stamps after the date is put
 right: a clock never runs back. Once the server has refused one of its changes and this
-laptop's own date is far behind that change's stamp, the date has been put right. Let R be
-the oldest such refused stamp: the clock issued every stamp from R on, so the server would
-refuse them all. Then, in one transaction that holds the database's write lock:
+laptop's own date is more than a day behind that change's stamp, the date has been put
+right. Let R be the oldest stamp of a change not yet accepted that is that far ahead: the
+server would refuse every stamp from R on. Then, in one transaction that holds the
+database's write lock:
 
 - every change not yet accepted stamped R or later gets a fresh stamp, in its order (the
   ones refused for `clock_ahead` go back in the queue); the fresh stamps follow the newest
-  stamp received from another device, the newest change the server accepted and wall
-  time, so a change still beats every edit this laptop had seen (HLC's promise);
+  stamp pulled, the newest change older than R and wall time, so a change still beats
+  every edit this laptop had seen (HLC's promise);
 - every field stamp of a local row that *this laptop* wrote at R or later gets a fresh
   stamp older than those of the changes, so the server's copy (which holds the changes')
   still wins the field when it comes back on pull and the two copies agree. Stamps other
   devices wrote are left alone: the server accepted them;
-- after the commit the clock continues after the fresh stamps. Until then it is not
-  touched: an edit saved meanwhile gets a stamp at R or later, which the next round
-  stamps again after these, in the order the edits were made.
+- the clock is held (no thread gets a stamp) from the reads to the commit and set back
+  after the fresh stamps, unless a stamp it issued before is still on its way to the
+  database (an edit being saved): then it stays ahead, and that edit, refused in turn, is
+  stamped again after these in a later round, in the order the edits were made.
 
-While the date is still wrong, nothing happens: the changes wait, set aside with the
+A change refused for `clock_ahead` whose stamp is within the day (the date was a little
+more than a day ahead, or it is right now) is simply sent again: `requeue_within_margin`.
+While the date is still far ahead, nothing happens: the changes wait, set aside with the
 server's "check this computer's date and time". Core statements only, so the outbox hook
 queues nothing.
 """
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -38,29 +44,69 @@ CLOCK_AHEAD = "clock_ahead"
 
 def repair_if_date_fixed(db: LocalDatabase, *, wall_ms: int | None = None) -> int:
     """Re-stamp what a wrong date stamped, once the date is right; returns the changes re-queued."""
-    wall = db.clock.wall_ms() if wall_ms is None else wall_ms
-    limit = f"{wall + MAX_AHEAD_MS:015d}"
-    with db.transaction() as session:
-        # Take the write lock first: no other write lands between the reads and the writes.
+    limit = _limit(db, wall_ms)
+    far_ahead = _refused_for_date() & (SyncOperation.hlc >= limit)
+    if not _any(db, far_ahead):
+        return 0  # nothing refused for its date, or the date is still wrong (the usual round writes nothing)
+    with db.session() as session:
+        # The write lock first, then the clock (never the other way round: an edit being
+        # saved may hold the write lock while it asks the clock for a stamp).
         session.execute(update(SyncState).where(SyncState.key == CLOCK_STATE_KEY).values(value=SyncState.value))
-        refused = session.scalar(select(func.min(SyncOperation.hlc))
-                                 .where(SyncOperation.status == FAILED, SyncOperation.hlc >= limit)
-                                 .where(SyncOperation.last_error.startswith(f"{CLOCK_AHEAD}:")))
-        if refused is None:
-            return 0  # nothing refused for its date, or the date is still wrong
-        fresh = HybridLogicalClock(db.device_id, wall=lambda: wall,
-                                   last=max(_newest_accepted(session, refused, db.device_id, wall), db.clock.received))
-        _restamp_rows(session, refused, db.device_id, fresh.now())
-        requeued = _restamp_ops(session, refused, fresh)
-        db.remember_clock(session, CLOCK_STATE_KEY, fresh.last)
-    db.clock.set_back(fresh.last)
+        with db.clock.held():
+            if session.scalar(select(SyncOperation.id).where(far_ahead).limit(1)) is None:
+                return 0  # settled meanwhile; closing rolls the lock back
+            refused = session.scalar(select(func.min(SyncOperation.hlc)).where(unsettled(), SyncOperation.hlc >= limit))
+            saved = session.get(SyncState, CLOCK_STATE_KEY)
+            written = max(session.scalar(select(func.max(SyncOperation.hlc))) or "", saved.value if saved else "",
+                          db.clock.received)
+            fresh = HybridLogicalClock(db.device_id, wall=lambda: _wall_of(limit),
+                                       last=max(_newest_before(session, refused, db.device_id, limit), db.clock.received))
+            _restamp_rows(session, refused, db.device_id, fresh.now())
+            requeued = _restamp_ops(session, refused, fresh)
+            on_its_way = db.clock.last > written  # a stamp issued, its edit not saved yet
+            if not on_its_way:
+                db.remember_clock(session, CLOCK_STATE_KEY, fresh.last)
+            session.commit()
+            if not on_its_way:
+                db.clock.set_back(fresh.last)
     return requeued
 
 
-def _newest_accepted(session: Session, refused: str, device: str, wall: int) -> str:
-    """The newest stamp of a change older than `refused` (the server has those), or wall time."""
+def requeue_within_margin(db: LocalDatabase, *, wall_ms: int | None = None) -> int:
+    """Send again the changes refused for their date whose stamps the server takes now."""
+    within = _refused_for_date() & (SyncOperation.hlc < _limit(db, wall_ms))
+    if not _any(db, within):
+        return 0
+    with db.transaction() as session:
+        return session.execute(update(SyncOperation).where(within)
+                               .values(status=PENDING, last_error=None)
+                               .execution_options(synchronize_session=False)).rowcount
+
+
+def _any(db: LocalDatabase, condition: Any) -> bool:
+    with db.session() as session:
+        return session.scalar(select(SyncOperation.id).where(condition).limit(1)) is not None
+
+
+def _limit(db: LocalDatabase, wall_ms: int | None) -> str:
+    """Stamps from this (15-digit wall part) on are more than a day ahead of this laptop's date."""
+    wall = db.clock.wall_ms() if wall_ms is None else wall_ms
+    return f"{wall + MAX_AHEAD_MS:015d}"
+
+
+def _wall_of(limit: str) -> int:
+    return int(limit) - MAX_AHEAD_MS
+
+
+def _refused_for_date() -> Any:
+    return (SyncOperation.status == FAILED) & SyncOperation.last_error.startswith(f"{CLOCK_AHEAD}:")
+
+
+def _newest_before(session: Session, refused: str, device: str, limit: str) -> str:
+    """The newest stamp of a change older than `refused` (none of those is too far ahead:
+    R is the oldest that is), or wall time."""
     newest = session.scalar(select(func.max(SyncOperation.hlc)).where(SyncOperation.hlc < refused))
-    return max(f"{wall:015d}:000000:{device}", newest or "")
+    return max(f"{_wall_of(limit):015d}:000000:{device}", newest or "")
 
 
 def _restamp_rows(session: Session, refused: str, device: str, stamp: str) -> None:

@@ -153,6 +153,7 @@ class Synchronizer:
         thread, in the order it was sent. Changes refused because this laptop's date was
         wrong are stamped again and sent once the date is right (clock_repair.py).
         """
+        clock_repair.requeue_within_margin(self.db)
         clock_repair.repair_if_date_fixed(self.db)
         flying: list[tuple[list[dict[str, Any]], Future[Any]]] = []
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="sync-push") as pool:
@@ -227,7 +228,7 @@ class Synchronizer:
         with self.db.transaction() as session:
             outbox.mark_failed(session, mine, {r.op_id: sent[r.op_id]["hlc"] for r in mine})
         if any(r.code == clock_repair.CLOCK_AHEAD for r in mine):
-            clock_repair.repair_if_date_fixed(self.db)  # those still refused are reported below
+            clock_repair.repair_if_date_fixed(self.db)  # run() reports those it did not send again
         for r in mine:
             op = sent[r.op_id]
             result.rejected.append(FailedOp(op_id=r.op_id, table=op["table"], row_id=op["row_id"],

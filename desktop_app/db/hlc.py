@@ -1,7 +1,8 @@
 """Hybrid logical clock: the last-writer stamp of every synced field.
 
 A stamp is (wall milliseconds, counter, device id). It never runs backwards on a device
-and always moves past every stamp the device has received, so an edit made after seeing
+(except when a device repairs what a wrong date stamped: set_back) and always moves past
+every stamp the device has received, so an edit made after seeing
 another edit wins even when this laptop's wall clock is a day behind. Device id breaks
 ties, so two copies can never keep different values for the same stamp.
 
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 _WALL_DIGITS = 15
@@ -62,7 +64,7 @@ class HybridLogicalClock:
         self._wall = wall or (lambda: time.time_ns() // 1_000_000)
         self._last = Stamp.decode(last) if last else Stamp(0, 0, device)
         self._received = received or ""
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def now(self) -> str:
         """A new stamp, later than every stamp issued or received so far."""
@@ -88,6 +90,13 @@ class HybridLogicalClock:
         """This device's wall time, as the clock reads it."""
         return self._wall()
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """No stamp is issued or received meanwhile (by any thread): set_back's caller
+        checks that no stamp is on its way to the database before it sets the clock back."""
+        with self._lock:
+            yield
+
     def set_back(self, stamp: str) -> None:
         """Continue after `stamp` (or the newest stamp received, if later), even though it is
         earlier than the last one: only for a clock whose stamps came from a wrong date
@@ -98,7 +107,8 @@ class HybridLogicalClock:
 
     @property
     def received(self) -> str:
-        """The newest stamp received from another device ("" if none): what set_back keeps."""
+        """The newest stamp received by pull ("" if none; it may be one of this device's own,
+        sent back): what set_back keeps the clock after."""
         return self._received
 
     @property

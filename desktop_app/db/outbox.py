@@ -119,7 +119,7 @@ def _stamp(session: Session, row: SyncedMixin, fields: list[str], operation: str
     stamps = dict(row.field_stamps or {})
     stamps.update({name: stamp for name in fields})
     row.field_stamps = stamps
-    row.hlc = stamp
+    row.hlc = max(stamps.values())  # the newest of any field (a clock set back issues older ones)
     if quiet:
         return
     table = type(row).__tablename__

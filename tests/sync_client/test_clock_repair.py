@@ -15,9 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from desktop_app.db.models import SyncOperation
+from desktop_app.db.database import LocalDatabase
+from desktop_app.db.models import StudentProfile, SyncOperation
+from desktop_app.db.session import make_engine, sqlite_url
 from sync_client import clock_repair
 from sync_client.engine import SyncConfig
+from sync_client.errors import PayloadTooLarge
 from tests.sync_client.conftest import Laptop, sign_in, sign_up
 from tests.sync_client.live import FaultyHttp, LiveServer
 
@@ -101,10 +104,17 @@ def test_an_edit_saved_while_the_repair_runs_wins_over_the_older_one(
     a.set_wall_clock(real)
     original = clock_repair._restamp_rows
     saving: list[threading.Thread] = []
+    errors: list[Exception] = []
+
+    def save() -> None:
+        try:
+            a.edit_profile(target_exam="new, typed after the fix", grade="Year 11")
+        except Exception as exc:  # noqa: BLE001 (reported by the test)
+            errors.append(exc)
 
     def racing(*args: Any) -> None:  # the student saves on the GUI thread while the repair runs
         if not saving:
-            saving.append(threading.Thread(target=lambda: a.edit_profile(target_exam="new, typed after the fix")))
+            saving.append(threading.Thread(target=save))
             saving[0].start()
             time.sleep(0.5)
         original(*args)
@@ -113,10 +123,75 @@ def test_an_edit_saved_while_the_repair_runs_wins_over_the_older_one(
     a.sync()
     saving[0].join()
     monkeypatch.setattr(clock_repair, "_restamp_rows", original)
-    for lap in (a, a, b):
+    a.edit_profile(target_exam="newer still")  # right after: wins over both
+    for lap in (a, a, b, a):
         lap.sync()
-    assert exam(a) == exam(b) == "new, typed after the fix"
+    assert not errors
+    assert exam(a) == exam(b) == "newer still"
+    with a.db.transaction() as s:
+        stamps = s.scalar(select(StudentProfile.field_stamps).where(StudentProfile.user_id == a.user_id))
+    assert max(stamps.values()) < f"{real() + DAY_MS:015d}"  # none left a year ahead
+    assert a.snapshot()["profile"][0][1] == b.snapshot()["profile"][0][1] == "Year 11"
     assert not failed(a)
+    b.edit_profile(grade="Year 12")  # no field keeps a year-ahead stamp on a
+    for lap in (b, a):
+        lap.sync()
+    assert a.snapshot()["profile"] == b.snapshot()["profile"]
+    assert a.snapshot()["profile"][0][1] == "Year 12"
+
+
+def test_a_change_refused_a_little_more_than_a_day_ahead_is_sent_again(laptop: Callable[..., Laptop]) -> None:
+    a, b = two_laptops(laptop)
+    a.set_wall_clock(lambda: real() + DAY_MS + 3000)  # 24 hours and 3 seconds fast
+    a.edit_profile(target_exam="typed a day and 3 seconds ahead")
+    assert {r.reason.split(":")[0] for r in a.sync().rejected} == {"clock_ahead"}
+    time.sleep(4)  # the server now takes that stamp
+    a.set_wall_clock(real)
+    for lap in (a, b):
+        lap.sync()
+    assert not failed(a)
+    assert exam(a) == exam(b) == "typed a day and 3 seconds ahead"
+
+
+def test_a_change_set_aside_for_another_reason_does_not_make_the_round_loop(
+        laptop: Callable[..., Laptop], monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b = two_laptops(laptop)
+    a.set_wall_clock(lambda: real() + 365 * DAY_MS)
+    pushes: list[int] = []
+    push = FaultyHttp.push
+
+    def capped(self: Any, token: str, *, device_id: str, ops: list[dict[str, Any]]) -> Any:
+        pushes.append(len(ops))
+        if any(op["payload"].get("target_exam") == "HUGE" for op in ops):
+            raise PayloadTooLarge("request bodies are limited to 1 MB")  # a proxy in front of the server
+        return push(self, token, device_id=device_id, ops=ops)
+
+    monkeypatch.setattr(FaultyHttp, "push", capped)
+    a.edit_profile(target_exam="HUGE")  # set aside as too_large, stamped a year ahead
+    a.sync()
+    a.edit_profile(grade="Year 10")  # typed after it, the date still wrong
+    a.sync()
+    a.set_wall_clock(real)
+    pushes.clear()
+    deadline = time.monotonic() + 8
+    assert not a.synchronizer().run(should_stop=lambda: time.monotonic() > deadline).stopped
+    assert len(pushes) <= 2
+    assert [row[0] for row in failed(a)] == ["student_profiles"]  # the too-large one, still shown
+    b.sync()
+    assert b.snapshot()["profile"][0][1] == "Year 10"
+
+
+def test_after_a_restart_the_clock_stays_set_back(laptop: Callable[..., Laptop]) -> None:
+    a, b = two_laptops(laptop)
+    a.set_wall_clock(lambda: real() + 365 * DAY_MS)
+    a.edit_profile(target_exam="typed with the wrong date")
+    a.answer(3)
+    assert a.sync().rejected
+    a.set_wall_clock(real)
+    a.sync()
+    a.db.close()
+    a.db = LocalDatabase(make_engine(sqlite_url(a.data_dir)))  # the app is closed and opened again
+    assert a.db.clock.last < f"{real() + DAY_MS:015d}"
 
 
 def test_a_batch_on_its_way_during_the_repair_is_sent_again_not_set_aside(laptop: Callable[..., Laptop]) -> None:
