@@ -7,6 +7,7 @@ wrote, a student saving while the repair runs, a batch still on its way.
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from desktop_app.db.database import LocalDatabase
 from desktop_app.db.models import StudentProfile, SyncOperation
-from desktop_app.db.session import make_engine, sqlite_url
+from desktop_app.db.session import DB_FILENAME, make_engine, sqlite_url
 from sync_client import clock_repair
 from sync_client.engine import SyncConfig
 from sync_client.errors import PayloadTooLarge
@@ -206,3 +207,25 @@ def test_a_batch_on_its_way_during_the_repair_is_sent_again_not_set_aside(laptop
     a.sync()
     assert not failed(a) and a.pending() == 0
     assert len(a.snapshot()["attempts"]) == 6
+
+
+def test_a_database_from_before_pulled_stamps_were_kept_learns_them_from_its_rows(
+        laptop: Callable[..., Laptop]) -> None:
+    a, b = two_laptops(laptop)
+    a.set_wall_clock(lambda: real() + 365 * DAY_MS)
+    a.answer(1)
+    assert a.sync().rejected
+    b.set_wall_clock(lambda: real() + 20 * HOUR_MS)
+    b.edit_profile(target_exam="B, 20 hours fast")
+    assert not b.sync().rejected
+    a.sync()  # pulls B's row
+    a.db.close()
+    with sqlite3.connect(a.data_dir / DB_FILENAME) as conn:  # as an older version left it
+        conn.execute("DELETE FROM sync_state WHERE key = 'hlc_received'")
+    a.db = LocalDatabase(make_engine(sqlite_url(a.data_dir)))  # the new version starts
+    a.set_wall_clock(lambda: real() - 5 * HOUR_MS)  # the date put right, 5 hours slow
+    a.sync()
+    a.edit_profile(target_exam="A, after seeing B")
+    for lap in (a, b, a):
+        assert not lap.sync().rejected
+    assert exam(a) == exam(b) == "A, after seeing B"
