@@ -31,10 +31,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
-from desktop_app.db.database import CLOCK_STATE_KEY, LocalDatabase
+from desktop_app.db.database import CLOCK_RECEIVED_KEY, CLOCK_STATE_KEY, LocalDatabase
 from desktop_app.db.hlc import MAX_AHEAD_MS, HybridLogicalClock
 from desktop_app.db.models import SYNCED_MODELS, SyncOperation, SyncState
 from sync_client.outbox import FAILED, PENDING, unsettled
@@ -60,7 +60,8 @@ def repair_if_date_fixed(db: LocalDatabase, *, wall_ms: int | None = None) -> in
             written = max(session.scalar(select(func.max(SyncOperation.hlc))) or "", saved.value if saved else "",
                           db.clock.received)
             fresh = HybridLogicalClock(db.device_id, wall=lambda: _wall_of(limit),
-                                       last=max(_newest_before(session, refused, db.device_id, limit), db.clock.received))
+                                       last=max(_newest_before(session, refused, db.device_id, limit),
+                                                _newest_pulled(session, db)))
             _restamp_rows(session, refused, db.device_id, fresh.now())
             requeued = _restamp_ops(session, refused, fresh)
             on_its_way = db.clock.last > written  # a stamp issued, its edit not saved yet
@@ -107,6 +108,19 @@ def _newest_before(session: Session, refused: str, device: str, limit: str) -> s
     R is the oldest that is), or wall time."""
     newest = session.scalar(select(func.max(SyncOperation.hlc)).where(SyncOperation.hlc < refused))
     return max(f"{_wall_of(limit):015d}:000000:{device}", newest or "")
+
+
+def _newest_pulled(session: Session, db: LocalDatabase) -> str:
+    """The newest stamp pulled. A database from before that was kept learns it from its rows:
+    the newest field stamp another device wrote."""
+    if session.get(SyncState, CLOCK_RECEIVED_KEY) is not None:
+        return db.clock.received
+    newest = db.clock.received
+    for table in SYNCED_MODELS:
+        found = session.execute(text(f"SELECT max(stamp.value) FROM {table}, json_each({table}.field_stamps) AS stamp "
+                                     "WHERE stamp.value NOT LIKE :mine"), {"mine": f"%:{db.device_id}"}).scalar()
+        newest = max(newest, found or "")
+    return newest
 
 
 def _restamp_rows(session: Session, refused: str, device: str, stamp: str) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,7 +21,7 @@ from desktop_app.backup import backup_before_upgrade
 from desktop_app.db import migrate
 from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.ids import DEVICE_KEY, new_device_id
-from desktop_app.db.models import SYNCED_MODELS, SyncOperation, SyncState
+from desktop_app.db.models import SyncOperation, SyncState
 from desktop_app.db.outbox import CLOCK_KEY, LocalSession
 from desktop_app.db.session import DB_FILENAME, make_engine, make_session_factory, sqlite_url
 
@@ -33,7 +33,8 @@ class LocalDatabase:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.device_id = self._device_id()
-        self.clock = HybridLogicalClock(self.device_id, last=self._last_stamp(), received=self._received_stamp())
+        self.clock = HybridLogicalClock(self.device_id, last=self._last_stamp(),
+                                        received=self._state(CLOCK_RECEIVED_KEY))
         self._sessions: sessionmaker[Session] = make_session_factory(
             engine, info={CLOCK_KEY: self.clock}, session_class=LocalSession)
 
@@ -93,23 +94,6 @@ class LocalDatabase:
             received = session.get(SyncState, CLOCK_STATE_KEY)
         stamps = [s for s in (issued, received.value if received else None) if s]
         return max(stamps) if stamps else None
-
-    def _received_stamp(self) -> str:
-        """The newest stamp pulled. A database from before it was kept gets it once from its
-        rows: the newest field stamp another device wrote (clock_repair.py must not set the
-        clock back behind it)."""
-        stored = self._state(CLOCK_RECEIVED_KEY)
-        if stored is not None:
-            return stored
-        newest = ""
-        with Session(self.engine) as session, session.begin():
-            for table in SYNCED_MODELS:
-                found = session.execute(text(
-                    f"SELECT max(stamp.value) FROM {table}, json_each({table}.field_stamps) AS stamp "
-                    "WHERE stamp.value NOT LIKE :mine"), {"mine": f"%:{self.device_id}"}).scalar()
-                newest = max(newest, found or "")
-            self.remember_clock(session, CLOCK_RECEIVED_KEY, newest)
-        return newest
 
     def _state(self, key: str) -> str | None:
         with Session(self.engine) as session:
