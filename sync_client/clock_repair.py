@@ -29,14 +29,19 @@ queues nothing.
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from desktop_app.db.database import CLOCK_RECEIVED_KEY, CLOCK_STATE_KEY, LocalDatabase
 from desktop_app.db.hlc import MAX_AHEAD_MS, HybridLogicalClock
-from desktop_app.db.models import SYNCED_MODELS, SyncOperation, SyncState
+from desktop_app.db.models import SYNCED_MODELS, QuestionAttempt, SyncOperation, SyncState
+from desktop_app.db.serialize import to_wire
+from desktop_app.services import learner
+from desktop_app.services.learner_snapshot import KEY_PREFIX as SNAPSHOT
+from sync_client import state
 from sync_client.outbox import FAILED, PENDING, unsettled
 
 CLOCK_AHEAD = "clock_ahead"
@@ -62,6 +67,7 @@ def repair_if_date_fixed(db: LocalDatabase, *, wall_ms: int | None = None) -> in
             fresh = HybridLogicalClock(db.device_id, wall=lambda: _wall_of(limit),
                                        last=max(_newest_before(session, refused, db.device_id, limit),
                                                 _newest_pulled(session, db)))
+            redated = _redate_answers(session, refused, _wall_of(limit))
             _restamp_rows(session, refused, db.device_id, fresh.now())
             requeued = _restamp_ops(session, refused, fresh)
             on_its_way = db.clock.last > written  # a stamp issued, its edit not saved yet
@@ -70,6 +76,8 @@ def repair_if_date_fixed(db: LocalDatabase, *, wall_ms: int | None = None) -> in
             session.commit()
             if not on_its_way:
                 db.clock.set_back(fresh.last)
+    if redated:
+        learner.forget()  # the model state this process holds was built from the old dates
     return requeued
 
 
@@ -121,6 +129,43 @@ def _newest_pulled(session: Session, db: LocalDatabase) -> str:
                                      "WHERE stamp.value NOT LIKE :mine"), {"mine": f"%:{db.device_id}"}).scalar()
         newest = max(newest, found or "")
     return newest
+
+
+def _redate_answers(session: Session, refused: str, wall: int) -> bool:
+    """Answers given while the date was wrong carry that date too (a year ahead, say), and
+    mastery and the review schedule would count them as given then. The true moment is
+    unknown; "now" is the nearest we know, so they move to now, one millisecond apart in
+    their order. Only answers the server has not accepted change (it has none of these).
+    The students' saved model states are dropped: they were built in the old order."""
+    now = datetime.fromtimestamp(wall / 1000, timezone.utc)
+    ahead = now + timedelta(milliseconds=MAX_AHEAD_MS)
+    table = QuestionAttempt.__table__
+    ops = session.execute(select(SyncOperation.id, SyncOperation.row_id, SyncOperation.payload)
+                          .where(unsettled(), SyncOperation.hlc >= refused,
+                                 SyncOperation.table_name == table.name, SyncOperation.operation == "insert")
+                          .order_by(SyncOperation.hlc, SyncOperation.id)).all()
+    moved, students = [], set()
+    for op_id, row_id, payload in ops:
+        when = payload.get("timestamp")
+        if not isinstance(when, str) or _utc(datetime.fromisoformat(when)) <= ahead:
+            continue
+        new = now + timedelta(milliseconds=len(moved))
+        moved.append({"b_op": op_id, "b_row": row_id, "b_when": new,
+                      "b_payload": {**payload, "timestamp": to_wire(new)}})
+        students.add(payload.get("student_id"))
+    if moved:
+        session.execute(update(SyncOperation.__table__).where(SyncOperation.__table__.c.id == bindparam("b_op"))
+                        .values(payload=bindparam("b_payload")), moved)
+        session.execute(update(table).where(table.c.id == bindparam("b_row")).values(timestamp=bindparam("b_when")),
+                        moved)
+        students.discard(None)
+        session.execute(delete(SyncState).where(SyncState.key.in_([SNAPSHOT + s for s in students])))
+        state.add_stale_students(session, students)  # mastery is recomputed from them
+    return bool(moved)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _restamp_rows(session: Session, refused: str, device: str, stamp: str) -> None:

@@ -229,3 +229,23 @@ def test_a_database_from_before_pulled_stamps_were_kept_learns_them_from_its_row
     for lap in (a, b, a):
         assert not lap.sync().rejected
     assert exam(a) == exam(b) == "A, after seeing B"
+
+
+def test_answers_given_while_the_date_was_wrong_are_dated_when_they_are_sent(laptop: Callable[..., Laptop]) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from desktop_app.db.models import ConceptMastery, QuestionAttempt
+    a, b = two_laptops(laptop)
+    a.set_wall_clock(lambda: real() + 365 * DAY_MS)
+    a.answer(3, at=datetime.now(timezone.utc) + timedelta(days=365))  # the app's date: a year ahead
+    assert a.sync().rejected
+    a.set_wall_clock(real)
+    fixed = datetime.now(timezone.utc)
+    assert not a.sync().rejected
+    b.sync()
+    for lap in (a, b):
+        with lap.db.transaction() as s:
+            when = s.scalars(select(QuestionAttempt.timestamp)).all()
+            practised = s.scalars(select(ConceptMastery.last_practised_at)).all()
+        assert len(when) == 3 and all(fixed - timedelta(minutes=1) < t < fixed + timedelta(minutes=1) for t in when)
+        assert practised and max(practised) < fixed + timedelta(minutes=1)  # mastery counts them as given now
