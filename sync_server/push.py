@@ -41,7 +41,7 @@ from sync_server.auth import Caller
 from sync_server.db import Database, Retry, id_list
 from sync_server.merge import RowState, merge
 from sync_server.push_attempts import ATTEMPTS
-from sync_server.push_checks import Batch, ahead_message, stamp_ok, storage_errors
+from sync_server.push_checks import Batch, ahead_message, stamp_ok, storage_errors, too_far_ahead
 from sync_server.tables import CLASS, SPECS, SYLLABUS, TableSpec, parse_fields
 
 # Tables in foreign-key order (a batch may create a topic and its concepts): locks and writes.
@@ -82,7 +82,7 @@ def parse(batch: Batch, op: Op) -> Parsed | None:
         return batch.reject(op.op_id, "unknown_table", f"{op.table!r} is not a synced table")
     if not stamp_ok(op.hlc):
         return batch.reject(op.op_id, "bad_stamp", f"{op.hlc!r} is not a clock stamp")
-    if op.hlc[:15] > batch.stamp_limit:
+    if too_far_ahead(op.hlc, batch.stamp_limit):
         return batch.reject(op.op_id, "clock_ahead", ahead_message(op.hlc))
     try:
         values = parse_fields(spec, op.payload)

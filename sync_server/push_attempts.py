@@ -24,7 +24,7 @@ from desktop_app.db.models import QuestionAttempt
 from sync_server import changelog, rows
 from sync_server.auth import Caller
 from sync_server.db import Retry
-from sync_server.push_checks import Batch, stamp_ok, storage_errors
+from sync_server.push_checks import Batch, stamp_ok, storage_errors, too_far_ahead
 from sync_server.tables import SPECS, all_valid, converted_all
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def attempts_of(ops: Sequence[Op], caller: Caller, stamp_limit: str) -> Attempts
         return None
     row_ids, op_ids, stamps = [op.row_id for op in ops], [op.op_id for op in ops], [op.hlc for op in ops]
     if len(set(op_ids)) != len(ops) or len(set(row_ids)) != len(ops) or not all(map(stamp_ok, stamps)) \
-            or max(stamps, default="")[:15] > stamp_limit:
+            or too_far_ahead(max(stamps, default=""), stamp_limit):
         return None
     columns: dict[str, list[Any]] = {"id": row_ids}
     for name, column in _SPEC.columns.items():

@@ -59,8 +59,13 @@ def stamp_ok(text: str) -> bool:
 
 def stamp_limit() -> str:
     """The greatest wall-time part (15 digits) a stamp may have now: stamps compare as
-    strings, so `stamp[:15] > stamp_limit()` is a stamp too far ahead."""
+    strings, so a stamp whose first 15 characters sort after it is too far ahead."""
     return f"{time.time_ns() // 1_000_000 + MAX_STAMP_AHEAD_MS:015d}"
+
+
+def too_far_ahead(stamp: str, limit: str) -> bool:
+    """`stamp` is more than a day ahead of the clock that gave `limit` (stamp_limit())."""
+    return stamp[:15] > limit
 
 
 def ahead_message(stamp: str) -> str:
