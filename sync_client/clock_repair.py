@@ -42,15 +42,16 @@ from desktop_app.db.serialize import to_wire
 from desktop_app.services import learner
 from desktop_app.services.learner_snapshot import KEY_PREFIX as SNAPSHOT
 from sync_client import state
-from sync_client.outbox import FAILED, PENDING, unsettled
+from sync_client.outbox import PENDING, refused_with, unsettled
 
 CLOCK_AHEAD = "clock_ahead"
+REFUSED = refused_with(CLOCK_AHEAD)  # set aside by the server for its date
 
 
 def repair_if_date_fixed(db: LocalDatabase, *, wall_ms: int | None = None) -> int:
     """Re-stamp what a wrong date stamped, once the date is right; returns the changes re-queued."""
     limit = _limit(db, wall_ms)
-    far_ahead = _refused_for_date() & (SyncOperation.hlc >= limit)
+    far_ahead = REFUSED & (SyncOperation.hlc >= limit)
     if not _any(db, far_ahead):
         return 0  # nothing refused for its date, or the date is still wrong (the usual round writes nothing)
     with db.session() as session:
@@ -81,11 +82,17 @@ def repair_if_date_fixed(db: LocalDatabase, *, wall_ms: int | None = None) -> in
     return requeued
 
 
+def resend_refused_for_date(db: LocalDatabase, *, wall_ms: int | None = None) -> None:
+    """Before a push: send again what the server refused for its date, if the date allows
+    now (the usual round: one read, nothing written)."""
+    if _any(db, REFUSED):
+        requeue_within_margin(db, wall_ms=wall_ms)
+        repair_if_date_fixed(db, wall_ms=wall_ms)
+
+
 def requeue_within_margin(db: LocalDatabase, *, wall_ms: int | None = None) -> int:
     """Send again the changes refused for their date whose stamps the server takes now."""
-    within = _refused_for_date() & (SyncOperation.hlc < _limit(db, wall_ms))
-    if not _any(db, within):
-        return 0
+    within = REFUSED & (SyncOperation.hlc < _limit(db, wall_ms))
     with db.transaction() as session:
         return session.execute(update(SyncOperation).where(within)
                                .values(status=PENDING, last_error=None)
@@ -105,10 +112,6 @@ def _limit(db: LocalDatabase, wall_ms: int | None) -> str:
 
 def _wall_of(limit: str) -> int:
     return int(limit) - MAX_AHEAD_MS
-
-
-def _refused_for_date() -> Any:
-    return (SyncOperation.status == FAILED) & SyncOperation.last_error.startswith(f"{CLOCK_AHEAD}:")
 
 
 def _newest_before(session: Session, refused: str, device: str, limit: str) -> str:
@@ -138,34 +141,25 @@ def _redate_answers(session: Session, refused: str, wall: int) -> bool:
     their order. Only answers the server has not accepted change (it has none of these).
     The students' saved model states are dropped: they were built in the old order."""
     now = datetime.fromtimestamp(wall / 1000, timezone.utc)
-    ahead = now + timedelta(milliseconds=MAX_AHEAD_MS)
-    table = QuestionAttempt.__table__
-    ops = session.execute(select(SyncOperation.id, SyncOperation.row_id, SyncOperation.payload)
-                          .where(unsettled(), SyncOperation.hlc >= refused,
-                                 SyncOperation.table_name == table.name, SyncOperation.operation == "insert")
-                          .order_by(SyncOperation.hlc, SyncOperation.id)).all()
-    moved, students = [], set()
-    for op_id, row_id, payload in ops:
-        when = payload.get("timestamp")
-        if not isinstance(when, str) or _utc(datetime.fromisoformat(when)) <= ahead:
-            continue
-        new = now + timedelta(milliseconds=len(moved))
-        moved.append({"b_op": op_id, "b_row": row_id, "b_when": new,
-                      "b_payload": {**payload, "timestamp": to_wire(new)}})
-        students.add(payload.get("student_id"))
-    if moved:
-        session.execute(update(SyncOperation.__table__).where(SyncOperation.__table__.c.id == bindparam("b_op"))
-                        .values(payload=bindparam("b_payload")), moved)
-        session.execute(update(table).where(table.c.id == bindparam("b_row")).values(timestamp=bindparam("b_when")),
-                        moved)
-        students.discard(None)
-        session.execute(delete(SyncState).where(SyncState.key.in_([SNAPSHOT + s for s in students])))
-        state.add_stale_students(session, students)  # mastery is recomputed from them
-    return bool(moved)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    a = QuestionAttempt
+    found = session.execute(select(SyncOperation.id, SyncOperation.payload, a.id, a.student_id)
+                            .join(a, a.id == SyncOperation.row_id)
+                            .where(unsettled(), SyncOperation.hlc >= refused, SyncOperation.table_name == a.__tablename__,
+                                   a.timestamp > now + timedelta(milliseconds=MAX_AHEAD_MS))
+                            .order_by(a.timestamp, a.id)).all()
+    if not found:
+        return False
+    moved = [{"b_op": op_id, "b_row": row_id, "b_when": now + timedelta(milliseconds=i),
+              "b_payload": {**payload, "timestamp": to_wire(now + timedelta(milliseconds=i))}}
+             for i, (op_id, payload, row_id, _) in enumerate(found)]
+    ops, attempts = SyncOperation.__table__, a.__table__
+    session.execute(update(ops).where(ops.c.id == bindparam("b_op")).values(payload=bindparam("b_payload")), moved)
+    session.execute(update(attempts).where(attempts.c.id == bindparam("b_row")).values(timestamp=bindparam("b_when")),
+                    moved)
+    students = {student for *_, student in found}
+    session.execute(delete(SyncState).where(SyncState.key.in_([SNAPSHOT + s for s in students])))
+    state.add_stale_students(session, students)  # mastery is recomputed from them
+    return True
 
 
 def _restamp_rows(session: Session, refused: str, device: str, stamp: str) -> None:
@@ -183,19 +177,13 @@ def _restamp_rows(session: Session, refused: str, device: str, stamp: str) -> No
 
 
 def _restamp_ops(session: Session, refused: str, fresh: HybridLogicalClock) -> int:
-    ops = session.execute(select(SyncOperation.id, SyncOperation.status, SyncOperation.last_error)
-                          .where(unsettled()).where(SyncOperation.hlc >= refused)
+    requeued = session.execute(update(SyncOperation).where(REFUSED, SyncOperation.hlc >= refused)
+                               .values(status=PENDING, last_error=None)
+                               .execution_options(synchronize_session=False)).rowcount
+    ops = session.scalars(select(SyncOperation.id).where(unsettled(), SyncOperation.hlc >= refused)
                           .order_by(SyncOperation.hlc, SyncOperation.id)).all()
-    requeued = 0
-    params = []
-    for op_id, status, error in ops:
-        again = status == FAILED and (error or "").startswith(f"{CLOCK_AHEAD}:")
-        requeued += again
-        params.append({"b_id": op_id, "b_hlc": fresh.now(), "b_status": PENDING if again else status,
-                       "b_error": None if again else error})
-    if params:
+    if ops:
         table = SyncOperation.__table__
-        session.execute(update(table).where(table.c.id == bindparam("b_id"))
-                        .values(hlc=bindparam("b_hlc"), status=bindparam("b_status"),
-                                last_error=bindparam("b_error")), params)
+        session.execute(update(table).where(table.c.id == bindparam("b_id")).values(hlc=bindparam("b_hlc")),
+                        [{"b_id": op_id, "b_hlc": fresh.now()} for op_id in ops])
     return requeued

@@ -153,8 +153,7 @@ class Synchronizer:
         thread, in the order it was sent. Changes refused because this laptop's date was
         wrong are stamped again and sent once the date is right (clock_repair.py).
         """
-        clock_repair.requeue_within_margin(self.db)
-        clock_repair.repair_if_date_fixed(self.db)
+        clock_repair.resend_refused_for_date(self.db)
         flying: list[tuple[list[dict[str, Any]], Future[Any]]] = []
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="sync-push") as pool:
             try:

@@ -92,6 +92,11 @@ def mark_failed(session: Session, rejections: Iterable[Rejection], sent: dict[st
                         .values(status=FAILED, tries=table.c.tries + 1, last_error=bindparam("b_error")), params)
 
 
+def refused_with(code: str) -> Any:
+    """The condition "set aside by the server with `code`" (mark_failed writes "code: message")."""
+    return (SyncOperation.status == FAILED) & SyncOperation.last_error.startswith(f"{code}: ")
+
+
 def record_failure(session: Session, op_ids: Iterable[str], error: str) -> None:
     """A push that did not get through: count the try, keep the reason, leave them pending."""
     for chunk in _chunks(list(op_ids)):

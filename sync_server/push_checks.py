@@ -45,12 +45,11 @@ STAMP_PATTERN = r"[0-9]{15}:[0-9]{6}:.+"
 _STAMP = re.compile(STAMP_PATTERN, re.DOTALL)
 
 
-# How far a stamp may run ahead of the server's clock. A laptop whose clock is hours fast
-# still syncs; a stamp years ahead would win every later edit of its field and drag every
-# clock that sees it (the server's, then every device's) into the future. One day, the
-# same margin as a device a day behind (which needs none: its stamps only lose ties).
-# A device whose date is right again re-stamps against the same margin.
-MAX_STAMP_AHEAD_MS = MAX_AHEAD_MS
+# How far a stamp may run ahead of the server's clock (hlc.MAX_AHEAD_MS, one day, the margin
+# the desktop's clock repair uses too). A laptop whose clock is hours fast still syncs; a
+# stamp years ahead would win every later edit of its field and drag every clock that sees
+# it (the server's, then every device's) into the future. One day is the same margin as a
+# device a day behind (which needs none: its stamps only lose ties).
 
 
 def stamp_ok(text: str) -> bool:
@@ -60,7 +59,7 @@ def stamp_ok(text: str) -> bool:
 def stamp_limit() -> str:
     """The greatest wall-time part (15 digits) a stamp may have now: stamps compare as
     strings, so a stamp whose first 15 characters sort after it is too far ahead."""
-    return f"{time.time_ns() // 1_000_000 + MAX_STAMP_AHEAD_MS:015d}"
+    return f"{time.time_ns() // 1_000_000 + MAX_AHEAD_MS:015d}"
 
 
 def too_far_ahead(stamp: str, limit: str) -> bool:
@@ -71,7 +70,7 @@ def too_far_ahead(stamp: str, limit: str) -> bool:
 def ahead_message(stamp: str) -> str:
     hours = (int(stamp[:15]) - time.time_ns() // 1_000_000) / 3_600_000
     return (f"stamped {hours:,.0f} hours ahead of the server's clock (at most "
-            f"{MAX_STAMP_AHEAD_MS // 3_600_000} allowed): check this computer's date and time")
+            f"{MAX_AHEAD_MS // 3_600_000} allowed): check this computer's date and time")
 
 
 @contextmanager
