@@ -4,7 +4,8 @@ Guarantees (tests/sync_client prove them against the in-memory fake and the real
 - An op is marked synced only after the server acknowledged it; a batch that got no answer
   stays pending and is sent again (the server acknowledges a seen op id without applying
   it twice), so a lost reply or a crash between push and marking duplicates nothing.
-- An op the server rejects is set aside as failed with its reason; the rest goes on.
+- An op the server rejects is set aside as failed with its reason; the rest goes on. So
+  is an op the server fails on with a 500 while it takes the others (isolation.py).
 - A push the server answers with an error (a 5xx, or a 4xx that names no op) still lets the
   round pull, so the laptop gets what others changed; the round then raises that error and
   the ops stay pending for the next round.
@@ -41,6 +42,7 @@ from desktop_app.db.database import LocalDatabase
 from desktop_app.db.models import APPEND_ONLY
 from desktop_app.db.outbox import applying_remote
 from sync_client import clock_repair, outbox, reown, state
+from sync_client.isolation import Isolation, requeue
 from sync_client.apply import apply_changes
 from sync_client.counts import compare_counts
 from sync_client.errors import (AuthRequired, OpsRejected, PayloadTooLarge, Rejection, RequestFailed, ServerFailed,
@@ -90,6 +92,7 @@ class Synchronizer:
         self._recompute = recompute
         self._push_max_ops = config.push_max_ops
         self.result = RoundResult()  # of the running or last round, also when it raised
+        self._isolation = Isolation()
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> RoundResult:
         """One full round. Returns what happened; raises as the module docstring says.
@@ -151,24 +154,33 @@ class Synchronizer:
         once every batch before it is settled, so the ops of one row reach the server in
         the order they were made. A batch is settled (marked, set aside or failed) on this
         thread, in the order it was sent. Changes refused because this laptop's date was
-        wrong are stamped again and sent once the date is right (clock_repair.py).
+        wrong are stamped again and sent once the date is right (clock_repair.py); changes
+        the server failed on are tried again alone, and a batch it fails on is split
+        (isolation.py).
         """
-        clock_repair.resend_refused_for_date(self.db)
+        alone: list[str] = []
+        with self._reading() as session:
+            set_aside = outbox.any_failed(session)  # the usual round: this one read, no write
+        if set_aside:
+            clock_repair.resend_refused_for_date(self.db)
+            alone = requeue(self.db)
+        isolation = self._isolation = Isolation(alone)
         flying: list[tuple[list[dict[str, Any]], Future[Any]]] = []
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="sync-push") as pool:
             try:
                 while not self._stopping(result, should_stop):
                     with self._reading() as session:
                         last = flying[-1][0][-1] if flying else None
-                        batch = outbox.next_batch(session, max_ops=self._push_max_ops,
+                        batch = outbox.next_batch(session, max_ops=isolation.max_ops(self._push_max_ops),
                                                   max_bytes=self.config.push_max_bytes,
-                                                  after=(last["hlc"], last["op_id"]) if last else None)
+                                                  after=(last["hlc"], last["op_id"]) if last else None,
+                                                  exclude=isolation.suspects)
                     alongside = bool(batch) and _attempts_only(batch)
                     if flying and not alongside:
                         self._settle(*flying.pop(0), result)  # then read the queue again
                         continue
                     if not batch:
-                        return
+                        break
                     sending = pool.submit(self.transport.push, token, device_id=self.db.device_id, ops=batch)
                     flying.append((batch, sending))
                     if len(flying) == 2 or not alongside:
@@ -179,6 +191,9 @@ class Synchronizer:
             error = self._drain(flying, result)  # stopped with batches in flight
             if error is not None:
                 raise error
+        failing = isolation.still_failing()
+        if failing is not None and not result.stopped:
+            raise failing  # nothing else got through either: the server is failing, not a change
 
     def _drain(self, flying: list[tuple[list[dict[str, Any]], Future[Any]]], result: RoundResult) -> Exception | None:
         """Wait for every batch still in flight and settle it; returns the first failure (the
@@ -198,8 +213,16 @@ class Synchronizer:
         try:
             reply = sending.result()
         except OpsRejected as exc:
+            self._isolation.sent(batch)
             self._set_aside(batch, exc.rejected, result)
+            self._set_aside_suspects(result)
             return
+        except ServerFailed as exc:
+            with self.db.transaction() as session:
+                outbox.record_failure(session, ids, str(exc))
+            if self._isolation.failed(batch, exc):
+                return  # split, or its one change suspected: the push goes on
+            raise
         except PayloadTooLarge as exc:
             if len(batch) == 1:
                 self._set_aside(batch, [Rejection(ids[0], "too_large", str(exc))], result)
@@ -218,6 +241,14 @@ class Synchronizer:
         with self.db.transaction() as session:
             outbox.mark_synced(session, acknowledged)
         result.pushed += len(acknowledged)
+        self._isolation.sent(batch)
+        self._set_aside_suspects(result)
+
+    def _set_aside_suspects(self, result: RoundResult) -> None:
+        """The server took another change: the changes it failed on alone are set aside."""
+        ops, rejections = self._isolation.proven()
+        if ops:
+            self._set_aside(ops, rejections, result)
 
     def _set_aside(self, batch: list[dict[str, Any]], rejected: list[Rejection], result: RoundResult) -> None:
         sent = {op["op_id"]: op for op in batch}

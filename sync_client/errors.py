@@ -20,7 +20,12 @@ class ServerUnreachable(SyncError):
 
 class ServerFailed(ServerUnreachable):
     """5xx: the server is up but failed the request. Retried later like no answer; a round
-    whose push fails so still pulls (the failure may be that batch's alone)."""
+    whose push fails so still pulls (the failure may be that batch's alone). `status` is
+    the HTTP status (None: the answer made no sense, see engine.py)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class AuthRequired(SyncError):

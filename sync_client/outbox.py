@@ -8,7 +8,7 @@ stamp (`hlc`) order: the HLC never runs backwards on a device, wall time can.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,10 +39,11 @@ class FailedOp:
     reason: str
 
 
-def next_batch(session: Session, *, max_ops: int, max_bytes: int,
-               after: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+def next_batch(session: Session, *, max_ops: int, max_bytes: int, after: tuple[str, str] | None = None,
+               exclude: Collection[str] = ()) -> list[dict[str, Any]]:
     """The oldest pending ops in wire form, at most `max_ops` and about `max_bytes` of JSON;
-    with `after` (hlc, op id), only ops that come after that one (a batch still in flight).
+    with `after` (hlc, op id), only ops that come after that one (a batch still in flight);
+    never the ops of `exclude` (a few ids).
 
     At least one op is returned when any is pending, however large it is (the server's
     413 answer then sets it aside).
@@ -54,6 +55,8 @@ def next_batch(session: Session, *, max_ops: int, max_bytes: int,
              .limit(max_ops))
     if after is not None:
         query = query.where(tuple_(SyncOperation.hlc, SyncOperation.id) > tuple_(*after))
+    if exclude:
+        query = query.where(SyncOperation.id.not_in(list(exclude)))
     rows = session.execute(query).all()
     batch: list[dict[str, Any]] = []
     size = 0
@@ -103,6 +106,11 @@ def record_failure(session: Session, op_ids: Iterable[str], error: str) -> None:
         session.execute(update(SyncOperation).where(SyncOperation.id.in_(chunk))
                         .values(tries=SyncOperation.tries + 1, last_error=error[:500])
                         .execution_options(synchronize_session=False))
+
+
+def any_failed(session: Session) -> bool:
+    """Whether any op is set aside (answered from idx_sync_pending)."""
+    return session.scalar(select(SyncOperation.id).where(SyncOperation.status == FAILED).limit(1)) is not None
 
 
 def pending_count(session: Session) -> int:

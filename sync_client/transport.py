@@ -192,5 +192,5 @@ def _result(response: requests.Response, *, login: bool) -> Any:
         retry_after = response.headers.get("Retry-After")
         raise Throttled(message, retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None)
     if status >= 500:
-        raise ServerFailed(f"server error (HTTP {status}): {message}")
+        raise ServerFailed(f"server error (HTTP {status}): {message}", status=status)
     raise RequestFailed(message, status=status, code=code)
