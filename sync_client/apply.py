@@ -37,7 +37,7 @@ from desktop_app.db.base import UTCDateTime
 from desktop_app.db.ids import new_id
 from desktop_app.db.models import SYNCED_MODELS, QuestionAttempt, SyncState, User
 from desktop_app.db.outbox import CONTENT_VERSION_KEY
-from desktop_app.db.serialize import content_fields
+from desktop_app.db.serialize import SERVER_MANAGED, content_fields
 from sync_client import singletons
 from sync_client.errors import SyncError
 
@@ -178,6 +178,7 @@ def _apply_table(session: Session, model: type, items: list[Any], applied: Appli
             local[row_id] = (dict(stamps or {}), hlc or "")
     inserts: dict[str, dict[str, Any]] = {}
     updates: dict[str, dict[str, Any]] = {}
+    managed = SERVER_MANAGED.get(model.__tablename__, frozenset())  # the server's value wins (serialize.py)
     for change, fields, stamps in items:
         row_id = change["row_id"]
         newest = max(stamps.values(), default="")
@@ -188,7 +189,8 @@ def _apply_table(session: Session, model: type, items: list[Any], applied: Appli
             local[row_id] = (dict(stamps), newest)
             continue
         current, hlc = local[row_id]
-        winners = {name: value for name, value in fields.items() if stamps[name] > current.get(name, "")}
+        winners = {name: value for name, value in fields.items()
+                   if stamps[name] > current.get(name, "") or (name in managed and stamps[name] != current.get(name))}
         if not winners:
             continue
         merged = {**current, **{name: stamps[name] for name in winners}}

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.ids import new_id, singleton_id
 from desktop_app.db.models import StudentProfile, StudyPlan, SyncOperation
-from desktop_app.db.serialize import content_fields, to_wire
+from desktop_app.db.serialize import device_fields, to_wire
 
 # table -> (model, owner column, merge field by field?)
 SINGLETONS: dict[str, tuple[Any, str, bool]] = {
@@ -55,7 +55,7 @@ def fold(session: Session, table: str, *, keep: dict[str, Any], drop_id: str) ->
     them. The winning values are queued as updates of the kept row.
     """
     model, owner, field_wise = SINGLETONS[table]
-    names = [n for n in content_fields(model) if n not in (owner, "deleted")]
+    names = [n for n in device_fields(model) if n not in (owner, "deleted")]  # the kept row's class stays
     drop = session.execute(select(model.field_stamps, model.hlc, *(getattr(model, n) for n in names))
                            .where(model.id == drop_id)).one()
     keep_stamps, drop_stamps = dict(keep.get("field_stamps") or {}), dict(drop[0] or {})

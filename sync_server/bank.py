@@ -15,7 +15,7 @@ from desktop_app.db.models import Concept, Question, ServerMeta, Topic, TopicPre
 from desktop_app.resources import SAMPLE_BANK, resource_path
 from desktop_app.services.bank_format import load_bank_file
 from desktop_app.services.bank_import import ImportReport, import_bank
-from sync_server import changelog
+from sync_server import changelog, content_version
 from sync_server.db import Database
 
 BANK_LOCK = 0x5A1C_0002
@@ -43,5 +43,6 @@ def load_bank(db: Database, path: Path | None = None) -> ImportReport | None:
         entries = [changelog.Entry(m.__tablename__, row_id, None)
                    for m in _SYLLABUS for row_id in session.scalars(select(m.id).where(m.hlc == stamp))]
         raw = session.connection().connection.driver_connection
+        content_version.renew(raw)  # type: ignore[arg-type]
         changelog.record(raw, entries, commit=False)  # type: ignore[arg-type]
     return report

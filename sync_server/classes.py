@@ -154,7 +154,8 @@ def join_class(db: Database, caller: Caller, join_code: str) -> dict[str, str]:
                 # Fields the student never set get their defaults under DEFAULT_STAMP: any
                 # device's own value for them wins on its next push.
                 fill_defaults(state, {c.name: c.default() if c.default else None for c in spec.columns.values()})
-                rows.insert(conn, spec, [state])
+                if rows.insert(conn, spec, [state]):  # the laptop's push of it committed meanwhile
+                    raise Retry("profile created concurrently")  # the next run merges into it
         except pg_errors.UniqueViolation:
             raise Retry("profile created concurrently") from None
         entries = changelog.entries_of_owner(conn, caller.user_id)

@@ -36,7 +36,7 @@ from typing import Any, Protocol
 
 import psycopg
 
-from sync_server import changelog, push_attempts, rows
+from sync_server import changelog, content_version, push_attempts, rows
 from sync_server.auth import Caller
 from sync_server.db import Database, Retry, id_list
 from sync_server.merge import RowState, merge
@@ -136,6 +136,8 @@ def _write(conn: psycopg.Connection, batch: Batch, parsed: list[Parsed]) -> list
             entries += [changelog.Entry(table, s.row_id, s.values.get(spec.owner) if spec.owner else None,
                                         created=not s.exists) for s in written]
     batch.raise_if_rejected()
+    if any(entry.table in content_version.CONTENT_TABLES for entry in entries):
+        content_version.renew(conn)
     return entries
 
 
@@ -174,7 +176,7 @@ def _general(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[
     refs = batch.visible_references([(p.spec, p.values) for p in parsed])
     for p in parsed:
         if batch.authorise(p.op, p.spec, p.values, refs):
-            merge(batch.state(p.spec.name, p.op.row_id, p.op.op_id), p.values, p.op.hlc)
+            merge(batch.state(p.spec.name, p.op.row_id, p.op.op_id), _device_written(p), p.op.hlc)
     batch.complete_new_rows()
     batch.check_derived_ids()
     batch.check_uniques()
@@ -182,6 +184,14 @@ def _general(conn: psycopg.Connection, batch: Batch, ops: Sequence[Op]) -> list[
     entries = _write(conn, batch, parsed)
     return entries + _history_seen_again(conn, [(key, batch.rows[key]) for key in sorted(tombstoned)
                                                 if not batch.rows[key].values.get("deleted")])
+
+
+def _device_written(p: Parsed) -> dict[str, Any]:
+    """The values of an op that a push may write: a server-managed field (class_id, which
+    changes by join code) is checked like any reference, then left out. An older app sends
+    class_id: null with every new profile, which would take the student out of the class."""
+    managed = p.spec.server_managed
+    return {k: v for k, v in p.values.items() if k not in managed} if managed & p.values.keys() else p.values
 
 
 # A class or a student's profile lets the class's teacher read the student's rows while

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 from desktop_app.db.base import UTCDateTime
 from desktop_app.db.models import APPEND_ONLY, SYNCED_MODELS
 from desktop_app.db.models.content import QUESTION_TYPES, model_params_problem
-from desktop_app.db.serialize import content_fields
+from desktop_app.db.serialize import SERVER_MANAGED, content_fields
 
 SYLLABUS = "syllabus"  # teachers/admins write, everybody reads
 OWNED = "owned"  # a student's own rows: only the owner writes; owner and their teachers read
@@ -78,6 +78,8 @@ class TableSpec:
     # Rows are immutable events: push refuses updates and deletes, stored rows need no merge
     # and no tombstone filter, and a row stamped `hlc` on every field stores no field_stamps.
     append_only: bool = False
+    # Fields a push never writes (serialize.SERVER_MANAGED): membership changes by join code.
+    server_managed: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.fields[:] = list(self.columns)
@@ -142,7 +144,8 @@ def _spec(name: str, model: type) -> TableSpec:
         access = OWNED
     converted = tuple(c.name for c in columns.values() if c.kind in ("date", "datetime"))
     return TableSpec(name=name, model=model, access=access, columns=columns, owner=owner,
-                     uniques=uniques, converted=converted, append_only=name in APPEND_ONLY)
+                     uniques=uniques, converted=converted, append_only=name in APPEND_ONLY,
+                     server_managed=SERVER_MANAGED.get(name, frozenset()))
 
 
 def _clean_text(value: str) -> str | None:

@@ -22,7 +22,7 @@ from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.ids import new_id
 from desktop_app.db.models import SYNCED_MODELS, QuestionAttempt
 from desktop_app.db.models.sync import SyncOperation, SyncState
-from desktop_app.db.serialize import content_fields, row_to_wire
+from desktop_app.db.serialize import device_fields, row_to_wire
 
 CLOCK_KEY = "clock"
 _REMOTE_KEY = "applying_remote"
@@ -65,17 +65,17 @@ def outbox_disabled(session: Session) -> Iterator[None]:
 
 def _changed_fields(row: Any) -> list[str]:
     state = inspect(row)
-    return [name for name in content_fields(type(row)) if state.attrs[name].history.has_changes()]
+    return [name for name in device_fields(type(row)) if state.attrs[name].history.has_changes()]
 
 
 CONTENT_VERSION_KEY = "content_version"
-_CONTENT_TABLES = frozenset({"topics", "topic_prerequisites", "concepts", "questions"})
+CONTENT_TABLES = frozenset({"topics", "topic_prerequisites", "concepts", "questions"})
 
 
 def _bump_content_version(session: Session) -> None:
     """Mark the syllabus as changed (local import or pull), so caches built on it are rebuilt."""
     touched = (*session.new, *session.dirty, *session.deleted)
-    if any(getattr(row, "__tablename__", None) in _CONTENT_TABLES for row in touched):
+    if any(getattr(row, "__tablename__", None) in CONTENT_TABLES for row in touched):
         row = session.get(SyncState, CONTENT_VERSION_KEY)
         if row is None:
             session.add(SyncState(key=CONTENT_VERSION_KEY, value=new_id()))
@@ -97,7 +97,7 @@ def _stamp_and_enqueue(session: Session, _ctx: Any, _instances: Any) -> None:
         if isinstance(row, SyncedMixin):
             if isinstance(row, QuestionAttempt) and row.device_id is None:
                 row.device_id = clock.device  # the laptop that recorded it (pull's skip_device relies on it)
-            _stamp(session, row, content_fields(type(row)), "insert", clock, quiet)
+            _stamp(session, row, device_fields(type(row)), "insert", clock, quiet)
     for row in list(session.dirty):
         if isinstance(row, SyncedMixin) and session.is_modified(row, include_collections=False):
             fields = _changed_fields(row)

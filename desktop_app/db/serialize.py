@@ -14,6 +14,19 @@ def content_fields(model: type) -> list[str]:
     return [c.key for c in inspect(model).column_attrs if c.key not in SYNC_META_COLUMNS]
 
 
+# Fields only the server writes: class membership changes by a join code (or the class's
+# deletion), never by an edit on a laptop. A device never stamps or sends them, so a
+# profile saved on a laptop that has not yet heard of the join cannot take the student out
+# of the class, and a device takes the server's value whatever stamp its copy holds.
+SERVER_MANAGED: dict[str, frozenset[str]] = {"student_profiles": frozenset({"class_id"})}
+
+
+def device_fields(model: type) -> list[str]:
+    """The content fields a device writes: all but the server's own (SERVER_MANAGED)."""
+    managed = SERVER_MANAGED.get(getattr(model, "__tablename__", ""), frozenset())
+    return [name for name in content_fields(model) if name not in managed]
+
+
 def to_wire(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from desktop_app.db.models import QuestionAttempt, StudentProfile
 from sync_client.engine import SyncConfig
 from sync_client.errors import ServerUnreachable
-from tests.sync_client.conftest import Laptop, sign_in, sign_up
+from tests.sync_client.conftest import Laptop, sign_in, sign_up, signed_up
 from tests.sync_client.live import FaultyHttp, LiveServer
 
 pytestmark = pytest.mark.postgres
@@ -298,3 +298,52 @@ def test_register_keeps_the_offline_account_id(laptop: Callable[..., Laptop], li
     assert sign_up(home, server_url=live.url) == local_id
     result = home.sync()
     assert result.pushed == 3 and result.pending == 0 and not result.mismatches
+
+
+def class_of_student(live: LiveServer, teacher: Laptop) -> str:
+    """A class of `teacher`'s; returns its join code."""
+    import requests
+    answer = requests.post(f"{live.url}/api/v1/classes", json={"name": "11A"}, timeout=10,
+                           headers={"Authorization": f"Bearer {teacher.tokens.get()}", "X-Protocol-Version": "1"})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["join_code"]
+
+
+def local_class(lap: Laptop) -> str | None:
+    with lap.db.transaction() as s:
+        return s.scalar(select(StudentProfile.class_id).where(StudentProfile.user_id == lap.user_id))
+
+
+def test_a_profile_saved_on_a_laptop_that_missed_the_join_keeps_the_student_in_the_class(
+        laptop: Callable[..., Laptop], live: LiveServer, make_laptop: Callable[..., Laptop]) -> None:
+    teacher = signed_up(make_laptop, live.url, "teacher", role="teacher")
+    code = class_of_student(live, teacher)
+    a, b = laptop("a"), laptop("b")
+    sign_up(a, server_url=live.url)
+    a.edit_profile(target_exam="GCSE")
+    a.sync()
+    sign_in(b, server_url=live.url)  # has not pulled yet (or is offline)
+    class_id = a.transport.join_class(a.tokens.get(), code)["class_id"]
+    b.edit_profile(target_exam="GCSE", hours_per_day=3.0)  # a new local profile row: an insert
+    settle(b, a)
+    assert local_class(a) == local_class(b) == class_id
+    assert a.snapshot()["profile"] == b.snapshot()["profile"]
+    assert b.snapshot()["profile"][0][4] == 3.0
+
+
+def test_a_laptop_whose_copy_claims_no_class_takes_the_servers_membership(
+        laptop: Callable[..., Laptop], live: LiveServer, make_laptop: Callable[..., Laptop]) -> None:
+    teacher = signed_up(make_laptop, live.url, "teacher", role="teacher")
+    code = class_of_student(live, teacher)
+    a = laptop("a")
+    sign_up(a, server_url=live.url)
+    a.edit_profile(target_exam="GCSE")
+    a.sync()
+    # As an older version of the app left it: class_id stamped by this laptop, later than any join.
+    with a.db.transaction() as s:
+        profile = s.scalar(select(StudentProfile).where(StudentProfile.user_id == a.user_id))
+        s.execute(update(StudentProfile).where(StudentProfile.id == profile.id).values(
+            field_stamps={**profile.field_stamps, "class_id": f"{time.time_ns() // 1_000_000 + DAY_MS // 2:015d}:000000:a"}))
+    class_id = a.transport.join_class(a.tokens.get(), code)["class_id"]
+    settle(a)
+    assert local_class(a) == class_id

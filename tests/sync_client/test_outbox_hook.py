@@ -17,7 +17,7 @@ from desktop_app.db.database import LocalDatabase
 from desktop_app.db.models import (SYNCED_MODELS, Concept, Question, QuestionAttempt, SchoolClass, StudentProfile,
                                    StudyPlan, SyncOperation, Topic, TopicPrerequisite, User)
 from desktop_app.db.outbox import applying_remote
-from desktop_app.db.serialize import content_fields
+from desktop_app.db.serialize import device_fields
 
 
 def _user(s: Any, role: str = "student") -> User:
@@ -89,7 +89,7 @@ def test_insert_update_and_tombstone_queue_one_op_each(local_db: LocalDatabase, 
         s.get(SYNCED_MODELS[table], row_id).deleted = True
     ops = _ops(local_db, table, row_id)
     assert [op.operation for op in ops] == ["insert", "update", "delete"]
-    assert set(ops[0].payload) == set(content_fields(SYNCED_MODELS[table]))
+    assert set(ops[0].payload) == set(device_fields(SYNCED_MODELS[table]))  # class_id is the server's
     assert set(ops[1].payload) == {name} and set(ops[2].payload) == {"deleted"}
     with local_db.transaction() as s:
         stored = s.get(SYNCED_MODELS[table], row_id)

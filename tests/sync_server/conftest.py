@@ -32,7 +32,7 @@ from desktop_app.db.session import make_engine
 from desktop_app.services.passwords import hash_password
 from sync_server import derived_ids
 from sync_server.db import Database
-from sync_server.auth import token_digest
+from sync_server.auth import Caller, token_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -222,3 +222,14 @@ def db(pg_url: str) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+def account_in(db: Database, role: str = "student") -> Caller:
+    """An account made straight in the database, as registration leaves it (tests without HTTP)."""
+    user_id = new_id()
+    with db.connection() as conn:
+        conn.execute("INSERT INTO users (id, username, password_hash, role, created_at) "
+                     "VALUES (%s, %s, 'x', %s, now())", (user_id, f"{role[0]}-{user_id[-12:]}", role))
+        conn.execute(*derived_ids.reservation(user_id))
+        conn.commit()
+    return Caller(user_id=user_id, username=f"{role[0]}-{user_id[-12:]}", role=role, token_hash="")

@@ -3,12 +3,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any
 
+import pytest
+
+from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.ids import new_id
+from sync_server import classes, push
+from sync_server.bank import load_bank
 from sync_server.classes import JOIN_ALPHABET, profile_id
+from sync_server.db import Database
 from sync_server.merge import DEFAULT_STAMP
 from sync_server.tables import SPECS
-from tests.sync_server.conftest import Server, User, question_ids
+from tests.sync_server.conftest import Server, User, account_in, question_ids
 
 
 def _class(teacher: User, name: str = "Year 11 maths") -> dict:
@@ -208,3 +216,70 @@ def test_a_teacher_renames_and_deletes_a_class_and_students_learn_it(
     assert any(c["row_id"] == created["class_id"] and c["deleted"] for c in after_delete)
     assert student.push([student.attempt(question_ids(2)[1])]).status_code == 200
     assert not [c for c in teacher.pull_all(after=cursor, limit=1000)[0] if c["table"] == "question_attempts"]
+
+
+def test_a_push_never_takes_a_student_out_of_a_class(server: Server, provision: Callable[..., User]) -> None:
+    teacher, student = provision("teacher"), provision()
+    created = _class(teacher)
+    assert student.post("/classes/join", {"join_code": created["join_code"]}).status_code == 200
+    # An older app sent class_id with every new profile: null, stamped after the join (and
+    # after any stamp the server's clock has seen: other tests push stamps minutes ahead).
+    later = f"{int(datetime.now(timezone.utc).timestamp() * 1000) + 12 * 3600_000:015d}:000000:{student.device}"
+    r = student.push([student.op("student_profiles", profile_id(student.user_id),
+                                 {"user_id": student.user_id, "class_id": None, "grade": "11"}, stamp=later)])
+    assert r.status_code == 200, r.text
+    assert teacher.get("/classes").json()["classes"][0]["students"] == [
+        {"user_id": student.user_id, "username": student.username}]
+    changes, _ = student.pull_all()
+    profile = next(c for c in changes if c["table"] == "student_profiles")
+    assert profile["fields"]["class_id"] == created["class_id"] and profile["fields"]["grade"] == "11"
+
+
+def test_a_join_racing_the_profiles_first_push_still_joins(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    teacher, student = account_in(db, "teacher"), account_in(db)
+    created = classes.create_class(db, teacher, "11A")
+    pid = profile_id(student.user_id)
+    op = SimpleNamespace(op_id=new_id(), table="student_profiles", row_id=pid, operation="insert",
+                         payload={"user_id": student.user_id, "target_exam": "GCSE"},
+                         hlc=HybridLogicalClock("laptop").now())
+    load = classes.rows.load
+    pushed: list[bool] = []
+
+    def load_then_the_laptop_pushes(conn: Any, spec: Any, ids: Any, *, lock: bool) -> Any:
+        found = load(conn, spec, ids, lock=lock)
+        if spec.name == "student_profiles" and not pushed:  # the join found no profile; the push commits now
+            pushed.append(True)
+            push.push(db, lambda _: student, [op])
+        return found
+
+    monkeypatch.setattr(classes.rows, "load", load_then_the_laptop_pushes)
+    assert classes.join_class(db, student, created["join_code"])["class_id"] == created["class_id"]
+    with db.connection() as conn:
+        assert conn.execute("SELECT class_id, target_exam FROM student_profiles WHERE id = %s",
+                            (pid,)).fetchone() == (created["class_id"], "GCSE")
+
+
+def test_class_mastery_follows_the_syllabus_a_teacher_publishes(db: Database) -> None:
+    load_bank(db)
+    teacher, student = account_in(db, "teacher"), account_in(db)
+    created = classes.create_class(db, teacher, "11A")
+    classes.join_class(db, student, created["join_code"])
+    before = classes.class_mastery(db, teacher, created["class_id"])  # builds the syllabus cache
+    assert "Vectors" not in [t["name"] for t in before["students"][0]["topics"]]
+    clock = HybridLogicalClock("teacher-laptop")
+    topic, concept, question = new_id(), new_id(), new_id()
+
+    def op(table: str, row_id: str, payload: dict[str, Any]) -> SimpleNamespace:
+        return SimpleNamespace(op_id=new_id(), table=table, row_id=row_id, operation="insert", payload=payload,
+                               hlc=clock.now())
+
+    push.push(db, lambda _: teacher, [
+        op("topics", topic, {"bank_id": "mine", "local_id": "t", "name": "Vectors", "exam_weightage": 10.0}),
+        op("concepts", concept, {"topic_id": topic, "local_id": "c", "name": "Dot product"}),
+        op("questions", question, {"concept_id": concept, "local_id": "q", "type": "true_false", "text": "?",
+                                   "correct_answer": "true"})])
+    push.push(db, lambda _: student, [op("question_attempts", new_id(), {
+        "student_id": student.user_id, "question_id": question, "answer": "true", "is_correct": True,
+        "time_taken_seconds": 5.0, "timestamp": datetime.now(timezone.utc).isoformat(), "device_id": "d"})])
+    after = classes.class_mastery(db, teacher, created["class_id"])["students"][0]["topics"]
+    assert [t["attempts"] for t in after if t["name"] == "Vectors"] == [1]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from desktop_app.db.hlc import HybridLogicalClock
 from desktop_app.db.ids import new_id
-from sync_server import derived_ids, push_attempts
+from sync_server import push_attempts
 from sync_server.auth import Caller
 from sync_server.bank import load_bank
 from sync_server.changelog import COVERED_ROWS
@@ -21,7 +21,7 @@ from sync_server.db import Database
 from sync_server.errors import OpsRejected
 from sync_server.push import push
 from sync_server.push_checks import stamp_limit
-from tests.sync_server.conftest import question_ids
+from tests.sync_server.conftest import account_in, question_ids
 
 
 class Op:
@@ -31,13 +31,7 @@ class Op:
 
 
 def _student(db: Database) -> Caller:
-    user_id = new_id()
-    with db.connection() as conn:
-        conn.execute("INSERT INTO users (id, username, password_hash, role, created_at) "
-                     "VALUES (%s, %s, 'x', 'student', now())", (user_id, "s-" + user_id[-12:]))
-        conn.execute(*derived_ids.reservation(user_id))  # as registration does
-        conn.commit()
-    return Caller(user_id=user_id, username="s-" + user_id[-12:], role="student", token_hash="")
+    return account_in(db)
 
 
 def _push(db: Database, caller: Caller, ops: list[Op]) -> Any:
