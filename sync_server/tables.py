@@ -34,7 +34,8 @@ _FLOAT_MAX = sys.float_info.max  # an integer sent for a float column must fit i
 # The CHECK constraints of the models as value checks: constraint name -> (column, test, text).
 CHECKS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "ck_student_profiles_hours": ("available_hours_per_day", lambda v: 0 <= v <= 24, "must be between 0 and 24"),
-    "ck_topics_weightage": ("exam_weightage", lambda v: v >= 0, "must be >= 0"),
+    # Also at most 100 (a percentage of the exam): the engine refuses more, on every device.
+    "ck_topics_weightage": ("exam_weightage", lambda v: 0 <= v <= 100, "must be between 0 and 100"),
     "ck_topics_hours": ("estimated_hours", lambda v: v >= 0, "must be >= 0"),
     "ck_questions_difficulty": ("difficulty", lambda v: 1 <= v <= 5, "must be between 1 and 5"),
     "ck_questions_type": ("type", lambda v: v in QUESTION_TYPES, f"must be one of {', '.join(QUESTION_TYPES)}"),

@@ -6,6 +6,8 @@ so every way into the graph goes through `add_edge`, which names the cycle it re
 from __future__ import annotations
 
 from collections.abc import Iterable
+from graphlib import CycleError as _GraphlibCycle
+from graphlib import TopologicalSorter
 
 
 class CycleError(ValueError):
@@ -104,3 +106,35 @@ class PrerequisiteGraph:
                     done.add(node)
                     order.append(node)
         return order
+
+
+def without_cycles(nodes: Iterable[str], edges: list[tuple[str, str]],
+                   names: dict[str, str] | None = None) -> tuple[list[tuple[str, str]], list[CycleError]]:
+    """`edges` (topic, prerequisite) in their order, less each one that would close a cycle
+    with the edges kept before it; and the cycles so refused.
+
+    Why: content that arrives by sync was checked on one laptop only. Two teachers can each
+    publish a sound version (one makes A require B, the other B require A), and together
+    they form a cycle that would stop practice and planning on every device. Given the
+    edges in the same order (their clock stamps), every device keeps the same ones. The
+    usual case, no cycle, is one linear check.
+    """
+    node_list = list(nodes)
+    sorter: TopologicalSorter[str] = TopologicalSorter({n: () for n in node_list})
+    for topic, prerequisite in edges:
+        sorter.add(topic, prerequisite)
+    try:
+        sorter.prepare()
+        return list(edges), []
+    except _GraphlibCycle:
+        pass
+    graph = PrerequisiteGraph(node_list, names)
+    kept, refused = [], []
+    for edge in edges:
+        try:
+            graph.add_edge(*edge)
+        except CycleError as exc:
+            refused.append(exc)
+            continue
+        kept.append(edge)
+    return kept, refused

@@ -18,9 +18,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import (
-    Concept, ConceptMastery, Question, QuestionAttempt, SyncOperation, Topic, TopicPrerequisite,
+    Concept, ConceptMastery, Question, QuestionAttempt, SyncOperation, Topic,
 )
 from desktop_app.engine.graph import PrerequisiteGraph
+from desktop_app.services.prerequisites import live_edges
 from desktop_app.services.accounts import get_account
 from desktop_app.services.profile import get_profile
 
@@ -89,11 +90,8 @@ class _Syllabus:
                    ConceptMastery.last_practised_at)
             .where(ConceptMastery.student_id == student_id)).all()
         self.mastery = {r[0]: (float(r[1]), int(r[2]), r[3]) for r in rows}
-        edges = session.execute(select(TopicPrerequisite.topic_id, TopicPrerequisite.prerequisite_id)
-                                .where(TopicPrerequisite.deleted.is_(False))).all()
-        self.graph = PrerequisiteGraph.from_edges(
-            [t.id for t in self.topics],
-            [(a, b) for a, b in edges if a in topic_ids and b in topic_ids], self.names)
+        self.graph = PrerequisiteGraph.from_edges([t.id for t in self.topics], live_edges(session, self.names),
+                                                  self.names)
         self.children: dict[str | None, list[Topic]] = defaultdict(list)
         for t in self.topics:
             self.children[t.parent_id if t.parent_id in topic_ids else None].append(t)

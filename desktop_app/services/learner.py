@@ -22,9 +22,10 @@ from desktop_app.engine.model_learner import ModelLearner
 from desktop_app.engine.policy import Policy
 from desktop_app.services import learner_snapshot
 from desktop_app.engine.syllabus import ConceptInfo, QuestionInfo, Syllabus, TopicInfo
-from desktop_app.db.models import Concept, Question, QuestionAttempt, SyncState, Topic, TopicPrerequisite
+from desktop_app.db.models import Concept, Question, QuestionAttempt, SyncState, Topic
 from desktop_app.db.models.content import model_params_problem
 from desktop_app.db.outbox import CONTENT_VERSION_KEY
+from desktop_app.services.prerequisites import live_edges
 
 LOCK = threading.RLock()
 
@@ -78,10 +79,8 @@ def _build_content(session: Session, fingerprint: tuple) -> Content:
                              .order_by(Topic.position)).all()
     live_topics = {t.id for t in topics}
     requires: dict[str, list[str]] = {t.id: [] for t in topics}
-    for edge in session.execute(select(TopicPrerequisite.topic_id, TopicPrerequisite.prerequisite_id)
-                                .where(TopicPrerequisite.deleted.is_(False))):
-        if edge.topic_id in live_topics and edge.prerequisite_id in live_topics:
-            requires[edge.topic_id].append(edge.prerequisite_id)
+    for topic_id, prerequisite_id in live_edges(session, {t.id: t.name for t in topics}):
+        requires[topic_id].append(prerequisite_id)
     concepts = [c for c in session.execute(
         select(Concept.id, Concept.topic_id, Concept.name, Concept.model_params)
         .where(Concept.deleted.is_(False)).order_by(Concept.position)) if c.topic_id in live_topics]

@@ -338,3 +338,11 @@ def test_own_derived_ids_and_ids_derived_from_no_account_are_accepted(
     # Another account's derived id is theirs whatever the table (nobody needs it elsewhere).
     crossed = other.op("student_profiles", singleton_id("study_plans", user.user_id), _profile(other))
     assert _rejected(other.push([crossed])) == {crossed["op_id"]: "reserved_id"}
+
+
+def test_a_topic_weighing_more_than_the_whole_exam_is_refused(server: Server, provision: Callable[..., User]) -> None:
+    teacher = provision("teacher")
+    op = teacher.op("topics", new_id(), {"bank_id": "extra", "local_id": "big", "name": "Everything",
+                                         "exam_weightage": 150.0})
+    assert _rejected(teacher.push([op])) == {op["op_id"]: "invalid_field"}  # practice would stop on every laptop
+    _ok(teacher.push([{**op, "op_id": new_id(), "payload": {**op["payload"], "exam_weightage": 100.0}}]))

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_app.engine.graph import CycleError, PrerequisiteGraph
+from desktop_app.engine.graph import CycleError, PrerequisiteGraph, without_cycles
 
 
 def test_edges_and_transitive_prerequisites() -> None:
@@ -79,3 +79,11 @@ def test_graph_stays_acyclic_and_every_refusal_is_a_real_cycle(edges: list[tuple
         assert node not in reachable
         assert {p for t, p in accepted if t == node} <= reachable
         assert all(position[p] < position[node] for p in reachable)
+
+
+def test_without_cycles_keeps_the_older_edges_and_names_the_refused_cycle() -> None:
+    edges = [("b", "a"), ("c", "b"), ("a", "c"), ("d", "a")]  # ("a", "c") closes a -> c -> b -> a
+    kept, refused = without_cycles("abcd", edges, {"a": "Alpha"})
+    assert kept == [("b", "a"), ("c", "b"), ("d", "a")]
+    assert [e.cycle for e in refused] == [["a", "c", "b", "a"]] and "Alpha" in str(refused[0])
+    assert without_cycles("abcd", edges[:2], None) == (edges[:2], [])

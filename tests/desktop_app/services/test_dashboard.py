@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from desktop_app.db.database import LocalDatabase
-from desktop_app.db.models import Concept, ConceptMastery, SyncOperation, Topic
+from desktop_app.db.models import Concept, ConceptMastery, SyncOperation, Topic, TopicPrerequisite
 from desktop_app.resources import SAMPLE_BANK, resource_path
-from desktop_app.services import accounts, dashboard
+from desktop_app.services import accounts, dashboard, learner
 from desktop_app.services.setup import import_bank_file
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=timezone.utc)
@@ -99,3 +99,19 @@ def test_pending_changes_counts_the_outbox(local_db: LocalDatabase, student: str
         s.add(SyncOperation(table_name="topics", row_id="x", operation="update", payload={}, hlc="h"))
     with local_db.transaction() as s:
         assert dashboard.pending_changes(s) == before + 1
+
+
+def test_a_prerequisite_cycle_from_sync_leaves_out_the_newest_edge(local_db: LocalDatabase, student: str) -> None:
+    # Two teachers each published a sound version: together "expressions need linear
+    # equations" and "linear equations need expressions" would lock both for ever.
+    with local_db.transaction() as s:
+        linear = s.scalar(select(Topic).where(Topic.name == "Linear equations and inequalities"))
+        expressions = s.scalar(select(Topic).where(Topic.name == "Algebraic expressions"))
+        s.add(TopicPrerequisite(topic_id=expressions.id, prerequisite_id=linear.id))
+    with local_db.transaction() as s:
+        tree = dashboard.syllabus_tree(s, student_id=student)
+        content = learner.content(s)
+    assert _find(tree, "Linear equations and inequalities").needs == ["Algebraic expressions"]
+    assert _find(tree, "Algebraic expressions").needs == ["Fractions, decimals and percentages"]
+    assert linear.id not in content.syllabus.topic_by_id[expressions.id].prerequisites
+    assert expressions.id in content.syllabus.topic_by_id[linear.id].prerequisites
