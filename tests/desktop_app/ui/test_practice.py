@@ -1,6 +1,7 @@
 """Practice screen: keys for each question type, malformed numbers, confidence, saved attempts."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
@@ -11,10 +12,14 @@ from desktop_app.ui.main_window import MainWindow
 from tests.desktop_app.ui.conftest import focused
 
 
-def _show(qtbot: QtBot, window: MainWindow, kind: str) -> practice_service.QuestionView:
-    """Put a real question of `kind` from the sample bank on the real practice screen."""
+def _show(qtbot: QtBot, window: MainWindow, kind: str, answer: str | None = None) -> practice_service.QuestionView:
+    """Put a real question of `kind` from the sample bank (whose correct answer is `answer`, if
+    given) on the real practice screen."""
+    query = select(Question.id).where(Question.type == kind)
+    if answer is not None:
+        query = query.where(Question.correct_answer == answer)
     with window.runner.db.transaction() as s:
-        qid = s.scalar(select(Question.id).where(Question.type == kind).order_by(Question.local_id).limit(1))
+        qid = s.scalar(query.order_by(Question.local_id).limit(1))
         view = practice_service.question_view(s, qid)
     page = window.workspace.practice
     window.workspace.go(1)
@@ -48,6 +53,26 @@ def test_malformed_number_shows_the_error_and_records_nothing(qtbot: QtBot, home
     attempts = _attempts(home_window)
     assert len(attempts) == 1 and attempts[0].question_id == view.id and attempts[0].answer == "3.5"
     assert not page.number_error.isVisible()
+
+
+@pytest.mark.parametrize(("answer", "typed"), [("18000", "18,000"), ("4.5", "4 1/2")])
+def test_grouped_thousands_and_mixed_numbers_are_marked_right(qtbot: QtBot, home_window: MainWindow, answer: str,
+                                                             typed: str) -> None:
+    view = _show(qtbot, home_window, "numerical", answer)
+    page = home_window.workspace.practice
+    qtbot.keyClicks(page.number, "18 00")  # neither 1800 nor 18000: asked again, with the forms it reads
+    with qtbot.waitSignal(home_window.runner.finished, timeout=20_000):
+        qtbot.keyClick(page.number, Qt.Key.Key_Return)
+    assert page.number_error.isVisible() and "4 1/2" in page.number_error.text()
+    assert "18,000" in page.number_error.text() and _attempts(home_window) == []
+
+    page.number.selectAll()
+    qtbot.keyClicks(page.number, typed)
+    with qtbot.waitSignal(page.feedback_shown, timeout=20_000):
+        qtbot.keyClick(page.number, Qt.Key.Key_Return)
+    (attempt,) = _attempts(home_window)
+    assert attempt.question_id == view.id and attempt.answer == answer and attempt.is_correct
+    assert page.verdict.text() == "Correct!"
 
 
 def test_mcq_letter_key_and_confidence_by_keyboard(qtbot: QtBot, home_window: MainWindow) -> None:
