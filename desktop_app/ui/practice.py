@@ -72,7 +72,7 @@ class PracticePage(QWidget):
         self.choices.setExclusive(True)
         self.number = QLineEdit()
         self.number.setAccessibleName(self.tr("Your answer"))
-        self.number.setPlaceholderText(self.tr("a number, e.g. 3.5, 3,5 or 7/2"))
+        self.number.setPlaceholderText(self.tr("a number, e.g. 3.5, 3,5, 7/2, 4 1/2 or 18,000"))
         self.number_error = FieldError(self.number)
         self.choice_error = QLabel()
         self.choice_error.setProperty("role", "error")
