@@ -38,6 +38,9 @@ class ImportPanel(QFrame):
         self.status_icon = QLabel()
         self.status = QLabel()
         self.status.setWordWrap(True)
+        # Level with the icon: a wrapped label may be given the height of several lines, and
+        # a one-line message would otherwise sit in the middle of it, below the icon.
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
         self.progress.setAccessibleName(self.tr("Import progress"))
@@ -59,12 +62,16 @@ class ImportPanel(QFrame):
         layout.addLayout(status_row)
         layout.addWidget(self.progress)
         layout.addWidget(self.problems, 1)
+        self._folder = Path.home()
         self.hide()
 
     def choose_and_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import a question bank"), "",
+        # From the folder of the last bank imported, else the home folder (not wherever the
+        # app happened to be started from).
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Import a question bank"), str(self._folder),
                                               self.tr("Question banks (*.json);;All files (*)"))
         if path:
+            self._folder = Path(path).parent
             self.import_file(Path(path))
 
     def import_file(self, path: Path) -> None:
