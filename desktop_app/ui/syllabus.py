@@ -129,7 +129,11 @@ class SyllabusPage(QWidget):
         header = self.view.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, header.ResizeMode.Interactive)
-        self.view.setColumnWidth(0, max(self.width() // 3, self.fontMetrics().horizontalAdvance("M" * 24)))
+        # Names in full where the page allows (the Needs column takes the rest), at most half of it.
+        self.view.resizeColumnToContents(0)
+        room = max(self.view.viewport().width(), self.width()) // 2
+        self.view.setColumnWidth(0, max(min(self.view.columnWidth(0), room),
+                                        self.fontMetrics().horizontalAdvance("M" * 24)))
         self.view.setColumnWidth(1, self.fontMetrics().horizontalAdvance("M" * 10))
         self.view.resizeColumnToContents(2)
         if current_id:
