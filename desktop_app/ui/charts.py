@@ -89,15 +89,16 @@ class MasteryChart(QWidget):
         return int(self.fontMetrics().height() * 1.7)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(480, self._row_height() * max(len(self._bars), 1) + self.fontMetrics().height() * 2)
+        return QSize(480, self._row_height() * max(len(self._bars), 1) + self.fontMetrics().height() * 3)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(260, self.sizeHint().height())
 
     def _geometry(self) -> tuple[float, float, float]:
         fm = self.fontMetrics()
-        label_w = min(max((fm.horizontalAdvance(b.label) for b in self._bars), default=0) + fm.height() * 1.6,
-                      self.width() * 0.42)
+        # Names in full where they fit in half the width (the bars still read well in the other half).
+        label_w = min(max((fm.horizontalAdvance(b.label) for b in self._bars), default=0) + fm.height() * 1.6 + 1,
+                      self.width() * 0.5)
         value_w = fm.horizontalAdvance("100") + fm.height()
         return label_w, value_w, max(self.width() - label_w - value_w, 20.0)
 
@@ -146,9 +147,8 @@ class MasteryChart(QWidget):
         p.setPen(text)
         legend = self.tr("Dashed line: %1 unlocks the topics that build on this one.").replace(
             "%1", f"{self._threshold:.0f}")
-        p.drawText(QRectF(0, bottom + fm.height() * 0.4, self.width(), fm.height() * 1.4),
-                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                   fm.elidedText(legend, Qt.TextElideMode.ElideRight, self.width()))
+        p.drawText(QRectF(0, bottom + fm.height() * 0.4, self.width(), fm.height() * 2.6),  # two lines if narrow
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, legend)
 
     def event(self, e: QEvent) -> bool:
         if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
