@@ -158,6 +158,22 @@ def make_plan(
     )
 
 
+def made_for(plan: StudyPlan, *, exam_date: date, hours_per_day: float | Mapping[int, float]) -> bool:
+    """True when `plan` was laid out for this exam date and these hours: its own record of
+    them is the exam date and the whole-block minutes of every day it planned (from
+    `plan.made_on` on), so nothing else needs storing and plans made before this check
+    existed are judged too. Hours that give the same blocks give the same plan, so they
+    count as the same. Hours that cannot make a plan (StudyTimeError) count as different:
+    re-planning then says why."""
+    if plan.exam_date != exam_date:
+        return False
+    try:
+        capacity_of = _daily_capacity(hours_per_day, plan.block_minutes)
+    except StudyTimeError:
+        return False
+    return all(d.minutes_available == capacity_of(d.day.weekday()) for d in plan.days if d.day >= plan.made_on)
+
+
 # ---------------------------------------------------------------- inputs
 
 

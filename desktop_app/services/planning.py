@@ -1,4 +1,5 @@
-"""Study-plan use-cases: the current plan (re-made daily and after a missed day), re-plan, tick off.
+"""Study-plan use-cases: the current plan (re-made daily, after a missed day and when the
+exam details change), re-plan, tick off.
 
 The plan is stored as the planner's JSON in `study_plans` (one row per student, synced
 field by field like any other row). Each function runs in the caller's transaction.
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.db.ids import singleton_id
 from desktop_app.db.models import ConceptMastery, StudentProfile, StudyPlan, Topic
-from desktop_app.engine.planner import make_plan, topic_mastery
+from desktop_app.engine.planner import made_for, make_plan, topic_mastery
 from desktop_app.engine.study_plan import StudyPlan as EnginePlan
 from desktop_app.services import learner
 
@@ -100,17 +101,29 @@ def replan(session: Session, *, student_id: str, today: date) -> PlanView:
 
 def current_plan(session: Session, *, student_id: str, today: date) -> PlanView | None:
     """The plan for today; made on first use and re-made when it was made before today
-    (so a missed day's work moves forward and mastery gained counts). None when no plan
-    can be made yet (no exam date): the UI invites the student to set one."""
+    (so a missed day's work moves forward and mastery gained counts) or when the profile's
+    exam date or hours per day are not the ones it was made for (edited in Settings, or
+    pulled by sync from another laptop). None when no plan can be made yet (no exam date,
+    or one that has passed): the UI invites the student to set one.
+
+    A re-made plan is saved (one synced change); the next read finds it up to date, so
+    reading never re-plans twice for the same inputs."""
     row = _stored(session, student_id)
     plan = EnginePlan.from_dict(row.plan) if row is not None and row.plan else None
-    if plan is not None and plan.made_on >= today:
+    if plan is not None and plan.made_on >= today and _follows_profile(session, student_id, plan):
         return _view(session, row, plan)  # type: ignore[arg-type]
     try:
         plan = _make(session, student_id, today, plan)
     except PlanInputError:
         return None
     return _view(session, _save(session, student_id, row, plan), plan)
+
+
+def _follows_profile(session: Session, student_id: str, plan: EnginePlan) -> bool:
+    profile = session.scalar(select(StudentProfile).where(StudentProfile.user_id == student_id))
+    if profile is None or profile.exam_date is None:
+        return True  # nothing to follow: keep showing the plan there is
+    return made_for(plan, exam_date=profile.exam_date, hours_per_day=profile.available_hours_per_day)
 
 
 def mark_done(session: Session, *, student_id: str, day: date, topic_id: str, kind: str, done: bool) -> PlanView:

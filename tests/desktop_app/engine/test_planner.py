@@ -16,7 +16,7 @@ from desktop_app.engine.input_errors import (
     PlanFormatError,
     StudyTimeError,
 )
-from desktop_app.engine.planner import make_plan, topic_mastery
+from desktop_app.engine.planner import made_for, make_plan, topic_mastery
 from desktop_app.engine.study_plan import StudyPlan
 from desktop_app.engine.syllabus import ConceptInfo, Syllabus, TopicInfo
 from tests.desktop_app.engine.strategies import topic_dag
@@ -332,3 +332,19 @@ def test_replanning_keeps_history(inputs: dict, step: int, data: st.DataObject) 
     for day in again.days:
         if day.day >= later:
             assert sum(i.minutes for i in day.items if not i.done) <= day.minutes_available
+
+
+def test_a_plan_knows_the_exam_date_and_hours_it_was_made_for() -> None:
+    exam = TODAY + timedelta(days=20)
+    plan = make_plan(maths(), mastery={}, today=TODAY, exam_date=exam, hours_per_day=2.0)
+    assert made_for(plan, exam_date=exam, hours_per_day=2.0)
+    assert made_for(plan, exam_date=exam, hours_per_day=2.2)  # the same 30-minute blocks: the same plan
+    assert not made_for(plan, exam_date=exam + timedelta(days=1), hours_per_day=2.0)
+    assert not made_for(plan, exam_date=exam, hours_per_day=1.0)
+    assert not made_for(plan, exam_date=exam, hours_per_day={0: 2.0})  # weekends and weekdays off now
+    assert not made_for(plan, exam_date=exam, hours_per_day=0.1)  # too little for a block: re-planning says so
+    weekly = make_plan(maths(), mastery={}, today=TODAY, exam_date=exam, hours_per_day={0: 2.0, 5: 4.0})
+    assert made_for(weekly, exam_date=exam, hours_per_day={0: 2.0, 5: 4.0})
+    assert not made_for(weekly, exam_date=exam, hours_per_day=2.0)
+    exam_today = make_plan(maths(), mastery={}, today=TODAY, exam_date=TODAY, hours_per_day=2.0)
+    assert made_for(exam_today, exam_date=TODAY, hours_per_day=5.0)  # no day to plan: hours change nothing

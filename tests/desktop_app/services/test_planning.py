@@ -65,3 +65,66 @@ def test_missed_day_moves_work_forward_and_keeps_what_was_done(db: LocalDatabase
     assert stored.plan["made_on"] == day3.isoformat()
     assert later.days[0].day == TODAY and later.days[0].items[0].done  # history kept
     assert later.days[2].day == day3 and later.days[2].items  # the rest moved onto the remaining days
+
+
+def _plan_ops(db: LocalDatabase) -> int:
+    with db.transaction() as s:
+        return len(s.scalars(select(SyncOperation).where(SyncOperation.table_name == "study_plans")).all())
+
+
+def _edit_profile(db: LocalDatabase, sid: str, **fields: object) -> None:
+    """As Settings saves it, or as sync applies a profile changed on another laptop."""
+    with db.transaction() as s:
+        profile = s.scalar(select(StudentProfile).where(StudentProfile.user_id == sid))
+        for name, value in fields.items():
+            setattr(profile, name, value)
+
+
+def test_a_new_exam_date_the_same_day_re_plans_once(db: LocalDatabase) -> None:
+    sid = _student(db, exam_in_days=30, hours=1.0)
+    with db.transaction() as s:
+        first = planning.current_plan(s, student_id=sid, today=TODAY)
+    assert first.exam_date == TODAY + timedelta(days=30) and _plan_ops(db) == 1
+
+    _edit_profile(db, sid, exam_date=TODAY + timedelta(days=17))
+    with db.transaction() as s:
+        view = planning.current_plan(s, student_id=sid, today=TODAY)
+    assert view.exam_date == TODAY + timedelta(days=17)
+    assert len(view.days) == 17 and view.days[0].day == TODAY and view.days[0].items
+    with db.transaction() as s:
+        stored = s.scalar(select(StudyPlan).where(StudyPlan.student_id == sid))
+        assert stored.exam_date == TODAY + timedelta(days=17)
+        assert stored.plan["exam_date"] == (TODAY + timedelta(days=17)).isoformat()
+    assert _plan_ops(db) == 2  # the re-made plan is queued for sync
+
+    for _ in range(3):  # reading again finds it up to date: no re-plan, nothing more to sync
+        with db.transaction() as s:
+            again = planning.current_plan(s, student_id=sid, today=TODAY)
+        assert again.created_at == view.created_at
+    assert _plan_ops(db) == 2
+
+
+def test_new_hours_per_day_the_same_day_re_plan_and_keep_done_work(db: LocalDatabase) -> None:
+    sid = _student(db, exam_in_days=20, hours=1.0)
+    with db.transaction() as s:
+        first = planning.current_plan(s, student_id=sid, today=TODAY)
+        item = first.days[0].items[0]
+        planning.mark_done(s, student_id=sid, day=TODAY, topic_id=item.topic_id, kind=item.kind, done=True)
+    assert first.days[0].capacity_minutes == 60
+
+    _edit_profile(db, sid, available_hours_per_day=3.0)
+    with db.transaction() as s:
+        view = planning.current_plan(s, student_id=sid, today=TODAY)
+    assert all(d.capacity_minutes == 180 for d in view.days)
+    assert any(i.topic_id == item.topic_id and i.kind == item.kind and i.done for i in view.days[0].items)
+    assert _plan_ops(db) == 3  # made, ticked, re-made
+
+
+def test_an_exam_date_moved_into_the_past_leaves_no_plan_to_follow(db: LocalDatabase) -> None:
+    sid = _student(db, exam_in_days=10)
+    with db.transaction() as s:
+        assert planning.current_plan(s, student_id=sid, today=TODAY) is not None
+    _edit_profile(db, sid, exam_date=TODAY - timedelta(days=1))
+    with db.transaction() as s:
+        assert planning.current_plan(s, student_id=sid, today=TODAY) is None
+    assert _plan_ops(db) == 1  # nothing written while the date cannot be planned for
