@@ -165,8 +165,7 @@ def first_run_screens(tmp: Path, theme: str, prefix: str, size: tuple[int, int])
     wait(lambda: window.profile_page is not None and window.pages.currentWidget() is window.profile_page)
     form = window.profile_page.form
     form.exam.setText("")
-    from PySide6.QtCore import QDate
-    form.exam_date.setDate(QDate.currentDate().addDays(-3))
+    form.exam_date.set_value(date.today() - timedelta(days=3))
     form.hours.setValue(0)
     form.save()
     snap(window, f"{prefix}profile-wizard-errors")

@@ -1,33 +1,48 @@
 """The exam profile: a form (also used in Settings) and the first-run wizard page around it."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+    QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
+from sqlalchemy.orm import Session
 
+from desktop_app.services import planning
 from desktop_app.services import profile as profile_service
 from desktop_app.services.profile import MAX_HOURS_PER_DAY, ProfileError, ProfileView
 from desktop_app.ui.context import AppContext
+from desktop_app.ui.date_field import DateField
 from desktop_app.ui.theme import heading
 from desktop_app.ui.widgets import FieldError, button, centre_in, with_error
 
 GRADES = ("Year 9", "Year 10", "Year 11", "Year 12", "Year 13")
+CLOSE_DAYS = 3  # an exam this close is worth a second look: a slip of the day or month lands here
+
+
+def save_and_replan(session: Session, *, student_id: str, today: date, **values: object) -> ProfileView:
+    """Save the profile and make the plan follow it in the same transaction (worker thread),
+    so the plan and the profile are never seen apart. Raises ProfileError."""
+    view = profile_service.save_profile(session, student_id=student_id, today=today, **values)  # type: ignore[arg-type]
+    planning.current_plan(session, student_id=student_id, today=today)
+    return view
 
 
 class ProfileForm(QWidget):
     """Grade, target exam, exam date, hours per day, each with its message beside it.
 
-    `saved(ProfileView)` after the profile is committed."""
+    `saved(ProfileView)` after the profile and the plan made from it are committed.
+    `action` is the text of the button that saves (named when a date needs confirming)."""
 
     saved = Signal(object)
 
-    def __init__(self, ctx: AppContext, student_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, student_id: str, *, action: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._ctx, self._student_id = ctx, student_id
+        self._ctx, self._student_id, self._action = ctx, student_id, action
+        self._stored_exam: date | None = None  # as loaded: saving it again asks nothing
+        self._confirmed_exam: date | None = None  # a close date the student saved twice
         self.grade = QComboBox()
         self.grade.setEditable(True)
         self.grade.addItems(["", *GRADES])
@@ -36,9 +51,7 @@ class ProfileForm(QWidget):
         self.exam = QLineEdit()
         self.exam.setAccessibleName(self.tr("Target exam"))
         self.exam.setPlaceholderText(self.tr("e.g. GCSE Mathematics"))
-        self.exam_date = QDateEdit()
-        self.exam_date.setCalendarPopup(True)
-        self.exam_date.setDisplayFormat("d MMM yyyy")
+        self.exam_date = DateField()
         self.exam_date.setAccessibleName(self.tr("Exam date"))
         self.hours = QDoubleSpinBox()
         self.hours.setRange(0.0, 24.0)
@@ -58,39 +71,55 @@ class ProfileForm(QWidget):
                                  (self.tr("Exam &date"), self.exam_date, "exam_date"),
                                  (self.tr("&Hours per day"), self.hours, "hours_per_day")):
             label = QLabel(text)
-            label.setBuddy(field)
+            label.setBuddy(field.edit if isinstance(field, DateField) else field)  # Alt+D types the date
             form.addRow(label, with_error(field, self.errors[key]))
         QWidget.setTabOrder(self.grade, self.exam)
-        QWidget.setTabOrder(self.exam, self.exam_date)
-        QWidget.setTabOrder(self.exam_date, self.hours)
+        QWidget.setTabOrder(self.exam, self.exam_date.edit)
+        QWidget.setTabOrder(self.exam_date.edit, self.hours)
         self.load(None)
 
     def load(self, view: ProfileView | None) -> None:
-        today = self._ctx.today()
-        exam = view.exam_date if view and view.exam_date else today + timedelta(days=90)
+        # No made-up default date: a student who has not chosen one is asked for it.
+        self._stored_exam = view.exam_date if view else None
+        self._confirmed_exam = None
         self.grade.setCurrentText(view.grade if view else "")
         self.exam.setText(view.target_exam if view else "")
-        self.exam_date.setDate(QDate(exam.year, exam.month, exam.day))
+        self.exam_date.set_value(self._stored_exam)
         self.hours.setValue(view.hours_per_day if view else 2.0)
         for error in self.errors.values():
             error.show_message(None)
 
     def values(self) -> dict[str, object]:
-        qd = self.exam_date.date()
         return {"grade": self.grade.currentText(), "target_exam": self.exam.text(),
-                "exam_date": date(qd.year(), qd.month(), qd.day()), "hours_per_day": self.hours.value()}
+                "exam_date": self.exam_date.value(), "hours_per_day": self.hours.value()}
 
     def save(self) -> None:
-        """Validate on the spot (pure, instant), then save on the worker."""
+        """Validate on the spot (pure, instant), ask once about an exam very close, then
+        save and re-plan on the worker (planning a large syllabus takes a while)."""
         values, today = self.values(), self._ctx.today()
         problems = profile_service.validate_profile(today=today, **values)  # type: ignore[arg-type]
+        if not self.exam_date.is_readable():
+            problems["exam_date"] = "date_unreadable"
         self.show_problems(problems)
         if problems:
             return
+        exam = values["exam_date"]
+        assert isinstance(exam, date)
+        if self._needs_confirming(exam, today):
+            self._confirmed_exam = exam
+            self.errors["exam_date"].show_message(self._close_message((exam - today).days))
+            self.exam_date.setFocus()
+            return
         student = self._student_id
-        self._ctx.runner.write(
-            lambda s: profile_service.save_profile(s, student_id=student, today=today, **values),  # type: ignore[arg-type]
-            on_success=self.saved.emit, on_failure=self._failed)
+        self._ctx.runner.write(lambda s: save_and_replan(s, student_id=student, today=today, **values),
+                               on_success=self._saved, on_failure=self._failed)
+
+    def _needs_confirming(self, exam: date, today: date) -> bool:
+        return (exam - today).days <= CLOSE_DAYS and exam not in (self._stored_exam, self._confirmed_exam)
+
+    def _saved(self, view: ProfileView) -> None:
+        self._stored_exam = view.exam_date
+        self.saved.emit(view)
 
     def _failed(self, exc: Exception) -> None:
         if not isinstance(exc, ProfileError):
@@ -113,12 +142,21 @@ class ProfileForm(QWidget):
             "exam_empty": self.tr("Which exam are you preparing for?"),
             "exam_too_long": self.tr("Use at most 128 characters."),
             "grade_too_long": self.tr("Use at most 32 characters."),
-            "date_missing": self.tr("Choose the date of your exam."),
+            "date_missing": self.tr("Type the date of your exam, or pick it from the calendar."),
+            "date_unreadable": self.tr("This is not a date. Type it like %1, or pick it from the calendar.")
+            .replace("%1", self.exam_date.example),
             "date_past": self.tr("This date has passed. Choose the day of your exam, today or later."),
             "hours_not_positive": self.tr("Plan at least half an hour a day."),
             "hours_too_many": self.tr("More than %1 hours a day is not a plan you can keep.")
             .replace("%1", f"{MAX_HOURS_PER_DAY:g}"),
         }.get(code, code)
+
+    def _close_message(self, days: int) -> str:
+        text = (self.tr("Your exam is today? Then there is no day left to plan. If that is right, press “%1” again.")
+                if days == 0 else
+                self.tr("Your exam is in %n day(s). Is that the right date? If it is, press “%1” again.",
+                        "", days))
+        return text.replace("%1", self._action.replace("&", ""))
 
 
 class ProfilePage(QWidget):
@@ -133,9 +171,10 @@ class ProfilePage(QWidget):
                                "left and the hours you can give each day; you can change this later in Settings."))
         intro.setWordWrap(True)
         self.step = QLabel(self.tr("Step 2 of 2"))
-        self.form = ProfileForm(ctx, student_id)
+        start = self.tr("Start studying")
+        self.form = ProfileForm(ctx, student_id, action=start)
         self.form.saved.connect(self.done)
-        self.submit = button(self.tr("Start studying"), icon_name="next", primary=True)
+        self.submit = button(start, icon_name="next", primary=True)
         self.submit.clicked.connect(self.form.save)
         box = QWidget()
         box.setMaximumWidth(560)

@@ -48,9 +48,10 @@ class SettingsPage(QWidget):
         appearance.body.addLayout(form)
 
         exam = Card(self.tr("Your exam"))
-        self.profile = ProfileForm(ctx, account.id)
+        save_text = self.tr("Save exam details")
+        self.profile = ProfileForm(ctx, account.id, action=save_text)
         self.profile.saved.connect(self._profile_saved)
-        self.save_profile = button(self.tr("Save exam details"), icon_name="correct")
+        self.save_profile = button(save_text, icon_name="correct")
         self.save_profile.clicked.connect(self.profile.save)
         self.profile_status = QLabel()
         exam.body.addWidget(self.profile)

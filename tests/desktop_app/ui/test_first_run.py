@@ -1,12 +1,16 @@
 """A new student's first minutes, by keyboard alone, checked in the database afterwards."""
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from desktop_app.db.models import ConceptMastery, QuestionAttempt, StudentProfile, SyncOperation, SyncState, User
 from tests.desktop_app.ui.conftest import focused
+
+EXAM = date(date.today().year + 1, 12, 10)
 
 
 def press(qtbot: QtBot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
@@ -52,9 +56,11 @@ def test_first_run_account_profile_and_first_answer_by_keyboard(qtbot: QtBot, ma
     assert form.errors["target_exam"].isVisible()
     type_text(qtbot, "GCSE Mathematics")
     press(qtbot, Qt.Key.Key_Tab)
-    assert focused() is form.exam_date
-    for _ in range(3):  # Qt's date edit: Tab walks day, month, year, then leaves
-        press(qtbot, Qt.Key.Key_Tab)
+    assert focused() is form.exam_date.edit
+    assert form.exam_date.edit.text() == ""  # no made-up default: the student says when
+    type_text(qtbot, f"10 dec {EXAM.year}")
+    press(qtbot, Qt.Key.Key_Tab)
+    assert form.exam_date.edit.text() == f"10 Dec {EXAM.year}"  # shown back as understood
     assert focused() is form.hours
     press(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     type_text(qtbot, "0")
@@ -106,6 +112,7 @@ def test_first_run_account_profile_and_first_answer_by_keyboard(qtbot: QtBot, ma
         assert queued.get("question_attempts") == 1
         assert queued.get("student_profiles") == 1
         assert s.scalar(select(StudentProfile.available_hours_per_day)) == 3.0
+        assert s.scalar(select(StudentProfile.exam_date)) == EXAM
         # keep me signed in: the secret is in the store, only a hash in the database
         stored = [row.value for row in s.scalars(select(SyncState))]
     secret = secrets.get(f"remember/{db.device_id}/{user.id}")

@@ -1,0 +1,109 @@
+"""Settings: saved exam details are what the plan follows, and the exam date is checked before saving."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from desktop_app.db.models import StudentProfile, StudyPlan
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.settings import SettingsPage
+from desktop_app.ui.workspace import HOME, PLAN, SETTINGS
+from tests.desktop_app.ui.conftest import focused
+
+
+def _open_settings(qtbot: QtBot, window: MainWindow) -> SettingsPage:
+    page = window.workspace.settings
+    with qtbot.waitSignal(page.loaded, timeout=20_000):
+        window.workspace.go(SETTINGS)
+    return page
+
+
+def _type_date(qtbot: QtBot, page: SettingsPage, text: str) -> None:
+    field = page.profile.exam_date.edit
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, text)
+
+
+def _stored_exam(window: MainWindow) -> date:
+    with window.runner.db.transaction() as s:
+        return s.scalar(select(StudentProfile.exam_date))
+
+
+def test_saving_new_exam_details_re_plans_and_home_and_plan_show_it(qtbot: QtBot, home_window: MainWindow) -> None:
+    ws = home_window.workspace
+    assert ws.home.data.plan is not None  # Home made the plan for the first details (45 days, 2 h)
+    page = _open_settings(qtbot, home_window)
+    exam = date.today() + timedelta(days=17)
+    _type_date(qtbot, page, f"{exam.day} {exam:%b} {exam.year}")
+    page.profile.hours.setValue(3.0)
+    with qtbot.waitSignal(page.profile_saved, timeout=20_000):
+        qtbot.mouseClick(page.save_profile, Qt.MouseButton.LeftButton)
+    assert page.profile_status.text() == "Saved. The plan follows these details from now on."
+    with home_window.runner.db.transaction() as s:  # committed with the profile
+        assert s.scalar(select(StudyPlan.exam_date)) == exam
+
+    with qtbot.waitSignal(ws.home.loaded, timeout=20_000):
+        ws.go(HOME)
+    assert ws.home.days.text() == "17 days left"
+    assert ws.home.data.plan.exam_date == exam and ws.home.data.today.items
+    assert ws.home.plan_progress.isVisible() and "Nothing planned" not in ws.home.plan_items.text()
+
+    with qtbot.waitSignal(ws.plan.loaded, timeout=20_000):
+        ws.go(PLAN)
+    assert ws.plan.summary.text().startswith("17 days until the exam")
+    assert ws.plan.model.rowCount() == 17
+    assert all(d.capacity_minutes == 180 for d in ws.plan.plan.days)
+
+
+def test_a_typed_exam_date_keeps_its_day(qtbot: QtBot, home_window: MainWindow) -> None:
+    page = _open_settings(qtbot, home_window)
+    page.profile.exam.setFocus()
+    qtbot.keyClick(page.profile.exam, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # "Exam &date"
+    assert focused() is page.profile.exam_date.edit
+    exam = date(date.today().year + 1, 12, 10)
+    _type_date(qtbot, page, f"10 Dec {exam.year}")
+    assert page.profile.exam_date.value() == exam
+    with qtbot.waitSignal(page.profile_saved, timeout=20_000):
+        page.save_profile.click()
+    assert _stored_exam(home_window) == exam
+
+
+def test_an_exam_date_that_is_not_a_date_or_has_passed_is_refused(qtbot: QtBot, home_window: MainWindow) -> None:
+    page = _open_settings(qtbot, home_window)
+    before = _stored_exam(home_window)
+    error = page.profile.errors["exam_date"]
+    _type_date(qtbot, page, "next Friday")
+    page.save_profile.click()
+    assert error.isVisible() and error.text().startswith("This is not a date. Type it like 10 Dec 2026")
+    assert page.profile.exam_date.edit.text() == "next Friday"  # left as typed, for the student to correct
+    yesterday = date.today() - timedelta(days=1)
+    _type_date(qtbot, page, yesterday.isoformat())
+    page.save_profile.click()
+    assert error.isVisible() and "has passed" in error.text()
+    page.profile.exam_date.edit.clear()
+    page.save_profile.click()
+    assert error.isVisible() and "Type the date of your exam" in error.text()
+    assert _stored_exam(home_window) == before and not page.profile_status.text()
+
+
+def test_an_exam_today_is_saved_only_when_asked_twice(qtbot: QtBot, home_window: MainWindow) -> None:
+    page = _open_settings(qtbot, home_window)
+    before = _stored_exam(home_window)
+    error = page.profile.errors["exam_date"]
+    _type_date(qtbot, page, date.today().isoformat())
+    page.save_profile.click()
+    assert error.isVisible()
+    assert error.text() == ("Your exam is today? Then there is no day left to plan. "
+                            "If that is right, press “Save exam details” again.")
+    assert _stored_exam(home_window) == before
+    with qtbot.waitSignal(page.profile_saved, timeout=20_000):
+        page.save_profile.click()
+    assert _stored_exam(home_window) == date.today()
+
+    _type_date(qtbot, page, (date.today() + timedelta(days=2)).isoformat())
+    page.save_profile.click()
+    assert "Your exam is in 2 days" in error.text()
