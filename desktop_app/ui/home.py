@@ -138,11 +138,19 @@ class HomePage(QWidget):
             self.days.setText(self.tr("No exam date"))
             self.exam_line.setText(self.tr("Set your exam date so the plan can count the days."))
         else:
-            self.days.setText(self.tr("%n day(s) left", "", v.days_left) if v.days_left > 0 else self.tr("Exam day"))
             when = self.locale().toString(v.exam_date, "d MMMM yyyy")  # type: ignore[arg-type]
-            self.exam_line.setText(self.tr("until %1 on %2").replace("%1", v.target_exam or self.tr("your exam"))
-                                   .replace("%2", when))
-        self.set_exam.setVisible(v.days_left is None)
+            exam = v.target_exam or self.tr("your exam")
+            if v.days_left > 0:
+                self.days.setText(self.tr("%n day(s) left", "", v.days_left))
+                line = self.tr("until %1 on %2")
+            elif v.days_left == 0:
+                self.days.setText(self.tr("Exam day"))
+                line = self.tr("%1 is today, %2. Good luck!")
+            else:  # a date that has passed is no countdown: ask for the next one
+                self.days.setText(self.tr("Exam date passed"))
+                line = self.tr("%1 was on %2. Set the date of your next exam so the plan can count the days.")
+            self.exam_line.setText(line.replace("%1", exam).replace("%2", when))
+        self.set_exam.setVisible(v.days_left is None or v.days_left < 0)
         self.answered.setText(self.tr("Today: %1 answered, %2 right · %3 in total")
                               .replace("%1", str(v.attempts_today)).replace("%2", str(v.correct_today))
                               .replace("%3", str(v.total_attempts)))
@@ -176,7 +184,12 @@ class HomePage(QWidget):
         return self.tr("Locked. Needs: %1").replace("%1", ", ".join(f"{n} ({m:.0f})" for n, m in t.missing))
 
     def _show_plan(self, data: HomeData) -> None:
-        day = data.today
+        day, days_left = data.today, data.view.days_left
+        if days_left is not None and days_left <= 0:
+            self.plan_progress.hide()
+            self.plan_items.setText(self.tr("Nothing is planned on the day of the exam.") if days_left == 0
+                                    else self.tr("No plan: the exam date has passed."))
+            return
         if data.plan is None:
             self.plan_progress.hide()
             self.plan_items.setText(self.tr("No plan yet. Set your exam date and hours in Settings, "
