@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
     def _signed_in(self, result: signin.SignedIn) -> None:
         self.account = result.account
         self.setWindowTitle(self.tr("Adaptive Learning — %1").replace("%1", result.account.display_name))
-        if result.has_profile:
+        if result.has_profile or result.account.role == "teacher":  # a teacher sits no exam: no exam step
             self._open_workspace()
             return
         self.profile_page = ProfilePage(self.ctx, result.account.id)

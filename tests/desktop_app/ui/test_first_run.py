@@ -122,3 +122,19 @@ def test_first_run_account_profile_and_first_answer_by_keyboard(qtbot: QtBot, ma
         press(qtbot, Qt.Key.Key_Return)  # Enter again: the next question
     assert practice.current.question.id != question.id
     assert "change" in window.sync_status.text()
+
+
+def test_a_new_teacher_skips_the_exam_step(qtbot: QtBot, make_window, secrets) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    page = window.first_run
+    qtbot.waitUntil(lambda: focused() is page.username)
+    type_text(qtbot, "Mr Smith")
+    for field in (page.password, page.confirm):
+        field.setText("correct horse")
+    page.role.setCurrentIndex(page.role.findData("teacher"))
+    with qtbot.waitSignal(window.workspace_ready, timeout=20_000):
+        page.accept()
+    assert window.profile_page is None and window.pages.currentWidget() is window.workspace
+    assert window.workspace.classes is not None  # the teacher's Classes are one click away
+    with window.ctx.runner.db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(StudentProfile)) == 0
