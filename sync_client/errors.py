@@ -28,6 +28,11 @@ class ServerFailed(ServerUnreachable):
         self.status = status
 
 
+class BadServerAddress(SyncError):
+    """The server address cannot be a URL (empty, no http(s):// scheme, no host): nothing
+    was sent. Fix the address; retrying as it is cannot help."""
+
+
 class AuthRequired(SyncError):
     """401 on an authenticated call: the token is missing, expired or revoked.
 

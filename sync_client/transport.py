@@ -17,9 +17,9 @@ from typing import Any, Protocol
 
 import requests
 
-from sync_client.errors import (AuthRequired, InvalidCredentials, OpsRejected, PayloadTooLarge, Rejection,
-                                RequestFailed, ServerFailed, ServerUnreachable, SyncError, Throttled, UpgradeRequired,
-                                AccountConflict)
+from sync_client.errors import (AccountConflict, AuthRequired, BadServerAddress, InvalidCredentials, OpsRejected,
+                                PayloadTooLarge, Rejection, RequestFailed, ServerFailed, ServerUnreachable, SyncError,
+                                Throttled, UpgradeRequired)
 
 PROTOCOL_VERSION = "1"
 API_PREFIX = "/api/v1"
@@ -75,6 +75,10 @@ class Transport(Protocol):
 
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
+# requests' own text ("Invalid URL '/api/v1/auth/login': No scheme supplied...") names our
+# API path and Python details: a person needs to hear what is wrong with *their* address.
+_BAD_ADDRESS = (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema,
+                requests.exceptions.InvalidURL, requests.exceptions.URLRequired)
 
 
 class HttpTransport:
@@ -150,13 +154,27 @@ class HttpTransport:
                     self._sleep(0.2 * 2 ** attempt)
                     continue
                 raise ServerUnreachable(f"cannot reach {self.base_url}: {type(exc).__name__}") from None
-            except requests.RequestException as exc:
-                raise SyncError(f"request to {self.base_url} failed: {exc}") from None
+            except _BAD_ADDRESS:
+                raise BadServerAddress(_address_problem(self.base_url)) from None
+            except requests.RequestException as exc:  # redirect loops, an answer cut short, ...
+                raise SyncError(f"the server at {self.base_url} gave an answer this app cannot read "
+                                f"({type(exc).__name__}); check the address, or try again later") from None
             if response.status_code in _RETRY_STATUSES and attempt + 1 < attempts:
                 self._sleep(0.2 * 2 ** attempt)
                 continue
             return _result(response, login=login)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _address_problem(base_url: str) -> str:
+    """What is wrong with a server address requests refused, in words for a person."""
+    if not base_url:
+        return "no sync server address is set"
+    if "://" not in base_url:
+        return f"the server address {base_url!r} must start with https:// (or http://)"
+    if not base_url.startswith(("https://", "http://")):
+        return f"the server address {base_url!r} must start with https:// or http://"
+    return f"{base_url!r} is not a complete server address (like https://sync.example.org)"
 
 
 def _summary(data: dict[str, Any]) -> Summary:

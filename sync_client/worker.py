@@ -29,8 +29,8 @@ from sync_client import status as st
 from sync_client.apply import ProtocolMismatch
 from sync_client.backoff import Backoff
 from sync_client.engine import SyncConfig, Synchronizer
-from sync_client.errors import (AccountConflict, AuthRequired, InvalidCredentials, ServerUnreachable, SyncError,
-                                Throttled, UpgradeRequired)
+from sync_client.errors import (AccountConflict, AuthRequired, BadServerAddress, InvalidCredentials,
+                                ServerUnreachable, SyncError, Throttled, UpgradeRequired)
 from sync_client.state import TokenStore
 from sync_client.transport import HttpTransport, Transport
 
@@ -192,6 +192,9 @@ class SyncWorker(QObject):
             return
         except ServerUnreachable:
             self.action_failed.emit(_tr("Cannot reach the sync server. Check the address and your connection."))
+            return
+        except BadServerAddress:
+            self.action_failed.emit(_tr("This is not a sync server address: it looks like https://sync.school.org."))
             return
         except SyncError as exc:
             self.action_failed.emit(str(exc))

@@ -246,8 +246,10 @@ def workspace_screens(data_dir: Path, tmp: Path, theme: str, prefix: str, size: 
     ws.go(SETTINGS)
     wait(lambda: ws.settings.profile.exam.text() != "")
     if full:
-        ws.settings.server.setText("https://sync.school.example")
-        ws.settings.sync_in.click()
+        ws.settings.sync_card.server.setText("https://sync.school.example")
+        ws.settings.sync_card.sync_user.setText("mina")
+        ws.settings.sync_card.sync_password.setText("password-m")
+        ws.settings.sync_card.sync_in.click()
     snap(window, f"{prefix}settings")
     if full:
         stand_ins[-1].signed_in_and_synced()

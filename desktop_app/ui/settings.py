@@ -1,4 +1,4 @@
-"""Settings: appearance, the exam profile, this account, and the sync server."""
+"""Settings: appearance, the exam profile, this account, the sync server (ui/sync_form.py), a class."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -13,9 +13,10 @@ from desktop_app.ui import signin
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.preferences import FONT_SCALES
 from desktop_app.ui.profile_form import ProfileForm
+from desktop_app.ui.sync_form import SyncCard
 from desktop_app.ui.tasks import TaskRunner
 from desktop_app.ui.theme import heading
-from desktop_app.ui.widgets import Card, FieldError, button, scrolling_page, with_error
+from desktop_app.ui.widgets import Card, button, scrolling_page
 
 
 class SettingsPage(QWidget):
@@ -73,48 +74,7 @@ class SettingsPage(QWidget):
         account_card.body.addWidget(self.keep)
         account_card.body.addWidget(self.switch, 0, Qt.AlignmentFlag.AlignLeft)
 
-        sync = Card(self.tr("Sync"))
-        self.sync_note = QLabel()
-        self.sync_note.setWordWrap(True)
-        self.server = QLineEdit(ctx.prefs.server_url)
-        self.server.setPlaceholderText("https://sync.example.org")
-        self.server.setAccessibleName(self.tr("Sync server address"))
-        self.server_error = FieldError(self.server)
-        self.sync_user = QLineEdit(ctx.prefs.sync_username)
-        self.sync_user.setAccessibleName(self.tr("Sync user name"))
-        self.sync_password = QLineEdit()
-        self.sync_password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.sync_password.setAccessibleName(self.tr("Sync password"))
-        sync_form = QFormLayout()
-        sync_form.addRow(self._label(self.tr("Server &address"), self.server), with_error(self.server, self.server_error))
-        sync_form.addRow(self._label(self.tr("User &name"), self.sync_user), self.sync_user)
-        sync_form.addRow(self._label(self.tr("Pass&word"), self.sync_password), self.sync_password)
-        self.sync_in = button(self.tr("Sign in to sync"), icon_name="sync-syncing")
-        self.sync_in.clicked.connect(self._sync_sign_in)
-        self.sync_out = button(self.tr("Sign out of sync"), icon_name="sync-offline")
-        self.sync_out.clicked.connect(ctx.sync.sign_out)
-        self.sync_now = button(self.tr("Sync &now"), icon_name="sync-done", tooltip=self.tr("Sync now (F5)"))
-        self.sync_now.clicked.connect(ctx.sync.sync_now)
-        self.sync_message = QLabel()
-        self.sync_message.setWordWrap(True)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.sync_message, 1)
-        buttons.addWidget(self.sync_out)
-        buttons.addWidget(self.sync_now)
-        buttons.addWidget(self.sync_in)
-        # Changes the server refused for good stay here, with its reason, until resolved.
-        self.refused = QLabel()
-        self.refused.setWordWrap(True)
-        self.refused.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        sync.body.addWidget(self.sync_note)
-        sync.body.addLayout(sync_form)
-        sync.body.addLayout(buttons)
-        sync.body.addWidget(self.refused)
-        ctx.sync.action_failed.connect(self.sync_message.setText)
-        ctx.sync.signed_in_changed.connect(self._sync_signed_in)
-        ctx.sync.refused_changed.connect(self._show_refused)
-        self._sync_signed_in(ctx.sync.available and ctx.sync.signed_in)
-        self._show_refused(ctx.sync.refused)
+        self.sync_card = SyncCard(ctx)
 
         self.class_card = self._class_card() if account.role == "student" else None
 
@@ -123,7 +83,7 @@ class SettingsPage(QWidget):
         column.addWidget(appearance)
         column.addWidget(exam)
         column.addWidget(account_card)
-        column.addWidget(sync)
+        column.addWidget(self.sync_card)
         if self.class_card is not None:
             column.addWidget(self.class_card)
         column.addStretch(1)
@@ -209,37 +169,3 @@ class SettingsPage(QWidget):
         store, device, user = self._ctx.secrets, self._ctx.device_id, self._account.id
         self._ctx.runner.write(lambda s: signin.keep_signed_in(s, store=store, device_id=device, user_id=user,
                                                                keep=keep))
-
-    def _sync_sign_in(self) -> None:
-        url = self.server.text().strip()
-        if url and not url.startswith(("https://", "http://")):
-            self.server_error.show_message(self.tr("The address starts with https:// (or http:// on a school network)."))
-            self.server.setFocus()
-            return
-        self.server_error.show_message(None)
-        self._ctx.prefs.server_url = url
-        self._ctx.prefs.sync_username = self.sync_user.text()
-        self.sync_message.setText(self.tr("Signing in…") if self._ctx.sync.available else "")
-        self._ctx.sync.sign_in(server_url=url, username=self.sync_user.text(), password=self.sync_password.text())
-        self.sync_password.clear()
-
-    def _sync_signed_in(self, signed_in: bool) -> None:
-        if not self._ctx.sync.available:
-            self.sync_note.setText(self.tr("Sync is not available yet in this version: your work stays on this "
-                                           "computer and is kept for when it is."))
-        else:
-            self.sync_note.setText(self.tr("Signed in: your work is sent to the server when you are online.")
-                                   if signed_in else self.tr("Sign in to keep your work on the school's server."))
-        self.sync_out.setEnabled(signed_in)
-        self.sync_now.setEnabled(signed_in)
-        if signed_in:
-            self.sync_message.clear()  # "Signing in…" or an earlier failure no longer applies
-
-    def _show_refused(self, lines: list[str]) -> None:
-        if not lines:
-            self.refused.hide()
-            return
-        shown = lines[:10] + ([self.tr("… and %1 more").replace("%1", str(len(lines) - 10))] if len(lines) > 10 else [])
-        self.refused.setText(self.tr("The server refused %n change(s). Your work stays on this computer:", "", len(lines))
-                             + "\n" + "\n".join(f"• {line}" for line in shown))
-        self.refused.show()

@@ -74,32 +74,22 @@
     </message>
 </context>
 <context>
-    <name>ProfileForm</name>
-    <message numerus="yes">
-        <source>Your exam is in %n day(s). Is that the right date? If it is, press “%1” again.</source>
-        <translation>
-            <numerusform>Your exam is in %n day. Is that the right date? If it is, press “%1” again.</numerusform>
-            <numerusform>Your exam is in %n days. Is that the right date? If it is, press “%1” again.</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>SettingsPage</name>
-    <message numerus="yes">
-        <source>The server refused %n change(s). Your work stays on this computer:</source>
-        <translation>
-            <numerusform>The server refused %n change. Your work stays on this computer:</numerusform>
-            <numerusform>The server refused %n changes. Your work stays on this computer:</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
     <name>SyllabusPage</name>
     <message numerus="yes">
         <source>%n question(s). Press Enter to practise.</source>
         <translation>
             <numerusform>%n question. Press Enter to practise.</numerusform>
             <numerusform>%n questions. Press Enter to practise.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SyncCard</name>
+    <message numerus="yes">
+        <source>The server refused %n change(s). Your work stays on this computer:</source>
+        <translation>
+            <numerusform>The server refused %n change. Your work stays on this computer:</numerusform>
+            <numerusform>The server refused %n changes. Your work stays on this computer:</numerusform>
         </translation>
     </message>
 </context>

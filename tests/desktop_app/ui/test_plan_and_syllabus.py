@@ -128,12 +128,14 @@ def test_settings_save_profile_and_honest_sync(qtbot: QtBot, home_window: MainWi
     with home_window.runner.db.transaction() as s:
         assert s.scalar(select(StudentProfile.available_hours_per_day)) == 4.0
 
-    page.server.setText("sync.school.example")
-    page.sync_in.click()
-    assert page.server_error.isVisible()
-    page.server.setText("https://sync.school.example")
-    page.sync_in.click()
-    assert page.sync_message.text() == "Sync is not available yet in this version."
+    page.sync_card.server.setText("sync.school.example")
+    page.sync_card.sync_in.click()
+    assert page.sync_card.server_error.isVisible()
+    page.sync_card.server.setText("https://sync.school.example")
+    page.sync_card.sync_user.setText("mina")
+    page.sync_card.sync_password.setText("password-m")
+    page.sync_card.sync_in.click()
+    assert page.sync_card.sync_message.text() == "Sync is not available yet in this version."
     assert home_window.ctx.prefs.server_url == "https://sync.school.example"
 
     page.theme.setCurrentIndex(page.theme.findData("dark"))

@@ -119,17 +119,17 @@ def test_refused_changes_and_sync_now_are_in_reach(qtbot: QtBot, data_dir: Path,
     assert window.sync_status.text() == "Synced just now · 1 change refused by the server (see Settings)"
     window.workspace.go(SETTINGS)
     page = window.workspace.settings
-    assert page.refused.isVisible()
-    assert "An answer: unknown_reference: question q does not exist" in page.refused.text()
-    assert page.refused.text().startswith("The server refused 1 change. Your work stays")
+    assert page.sync_card.refused.isVisible()
+    assert "An answer: unknown_reference: question q does not exist" in page.sync_card.refused.text()
+    assert page.sync_card.refused.text().startswith("The server refused 1 change. Your work stays")
     # Sync now, from the button and from F5 anywhere in the window.
     fake.calls.clear()
-    assert page.sync_now.isEnabled()
-    qtbot.mouseClick(page.sync_now, Qt.MouseButton.LeftButton)
+    assert page.sync_card.sync_now.isEnabled()
+    qtbot.mouseClick(page.sync_card.sync_now, Qt.MouseButton.LeftButton)
     qtbot.keyClick(window, Qt.Key.Key_F5)
     assert fake.calls == ["sync_now", "sync_now"]
     fake.ops_failed.emit([])  # resolved: the list goes away
-    assert not page.refused.isVisible()
+    assert not page.sync_card.refused.isVisible()
     window.close()
     window.runner.shutdown()
     window.runner.db.close()

@@ -1,0 +1,159 @@
+"""Settings → Sync: the server address and the sign-in to it, checked before anything is sent.
+
+Every field is checked on the GUI thread (string checks only) and its problem shown under
+it, the way the first-run form does; only a form without problems reaches the
+`SyncController`, which does the network work off the GUI thread. Each attempt starts by
+clearing what the last one said, so an old message never sits next to a new one.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from desktop_app.ui.context import AppContext
+from desktop_app.ui.widgets import Card, FieldError, button, with_error
+
+
+def problems(*, server_url: str, username: str, password: str) -> dict[str, str]:
+    """{field: problem code} for a sign-in form; empty when it may be sent. Pure (no Qt)."""
+    found: dict[str, str] = {}
+    url = server_url.strip()
+    if not url:
+        found["server"] = "server_empty"
+    elif not url.startswith(("https://", "http://")):
+        found["server"] = "server_scheme"
+    elif not _host(url):
+        found["server"] = "server_incomplete"
+    if not username.strip():
+        found["username"] = "username_empty"
+    if not password:
+        found["password"] = "password_empty"
+    return found
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        return ""
+    return "" if any(c.isspace() for c in url) else host
+
+
+class SyncCard(Card):
+    """The Sync card of Settings: address, user name, password, sign in/out, sync now.
+
+    Talks only to `ctx.sync` (a SyncController); its outcomes arrive as that controller's
+    signals on the GUI thread.
+    """
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("Sync"), parent)
+        self._ctx = ctx
+        self.sync_note = QLabel()
+        self.sync_note.setWordWrap(True)
+        self.server = QLineEdit(ctx.prefs.server_url)
+        self.server.setPlaceholderText("https://sync.example.org")
+        self.server.setAccessibleName(self.tr("Sync server address"))
+        self.server_error = FieldError(self.server)
+        self.sync_user = QLineEdit(ctx.prefs.sync_username)
+        self.sync_user.setAccessibleName(self.tr("Sync user name"))
+        self.user_error = FieldError(self.sync_user)
+        self.sync_password = QLineEdit()
+        self.sync_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.sync_password.setAccessibleName(self.tr("Sync password"))
+        self.password_error = FieldError(self.sync_password)
+        form = QFormLayout()
+        form.addRow(_label(self.tr("Server &address"), self.server), with_error(self.server, self.server_error))
+        form.addRow(_label(self.tr("User &name"), self.sync_user), with_error(self.sync_user, self.user_error))
+        form.addRow(_label(self.tr("Pass&word"), self.sync_password),
+                    with_error(self.sync_password, self.password_error))
+        for field in (self.server, self.sync_user, self.sync_password):
+            field.returnPressed.connect(self.sign_in)
+        self.sync_in = button(self.tr("Sign in to sync"), icon_name="sync-syncing")
+        self.sync_in.clicked.connect(self.sign_in)
+        self.sync_out = button(self.tr("Sign out of sync"), icon_name="sync-offline")
+        self.sync_out.clicked.connect(ctx.sync.sign_out)
+        self.sync_now = button(self.tr("Sync &now"), icon_name="sync-done", tooltip=self.tr("Sync now (F5)"))
+        self.sync_now.clicked.connect(ctx.sync.sync_now)
+        self.sync_message = QLabel()
+        self.sync_message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.sync_message, 1)
+        buttons.addWidget(self.sync_out)
+        buttons.addWidget(self.sync_now)
+        buttons.addWidget(self.sync_in)
+        # Changes the server refused for good stay here, with its reason, until resolved.
+        self.refused = QLabel()
+        self.refused.setWordWrap(True)
+        self.refused.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body.addWidget(self.sync_note)
+        self.body.addLayout(form)
+        self.body.addLayout(buttons)
+        self.body.addWidget(self.refused)
+        ctx.sync.action_failed.connect(self.sync_message.setText)
+        ctx.sync.signed_in_changed.connect(self._signed_in)
+        ctx.sync.refused_changed.connect(self._show_refused)
+        self._signed_in(ctx.sync.available and ctx.sync.signed_in)
+        self._show_refused(ctx.sync.refused)
+
+    def _messages(self) -> dict[str, str]:
+        return {
+            "server_empty": self.tr("Enter the address of your school's sync server, e.g. https://sync.school.org."),
+            "server_scheme": self.tr("The address starts with https:// (or http:// on a school network)."),
+            "server_incomplete": self.tr("This is not a complete address: it looks like https://sync.school.org."),
+            "username_empty": self.tr("Enter your user name on the sync server."),
+            "password_empty": self.tr("Enter your password on the sync server."),
+        }
+
+    def _clear_messages(self) -> None:
+        for error in (self.server_error, self.user_error, self.password_error):
+            error.show_message(None)
+        self.sync_message.clear()
+
+    def sign_in(self) -> None:
+        """Check every field; send the sign-in only when none has a problem."""
+        self._clear_messages()
+        url, username, password = self.server.text().strip(), self.sync_user.text().strip(), self.sync_password.text()
+        found = problems(server_url=url, username=username, password=password)
+        if found:
+            messages = self._messages()
+            fields = {"server": (self.server, self.server_error), "username": (self.sync_user, self.user_error),
+                      "password": (self.sync_password, self.password_error)}
+            for name, code in found.items():
+                fields[name][1].show_message(messages[code])
+            fields[next(iter(found))][0].setFocus()  # the first field with a problem, in form order
+            return
+        self._ctx.prefs.server_url = url
+        self._ctx.prefs.sync_username = username
+        self.sync_message.setText(self.tr("Signing in…") if self._ctx.sync.available else "")
+        self._ctx.sync.sign_in(server_url=url, username=username, password=password)
+        self.sync_password.clear()
+
+    def _signed_in(self, signed_in: bool) -> None:
+        if not self._ctx.sync.available:
+            self.sync_note.setText(self.tr("Sync is not available yet in this version: your work stays on this "
+                                           "computer and is kept for when it is."))
+        else:
+            self.sync_note.setText(self.tr("Signed in: your work is sent to the server when you are online.")
+                                   if signed_in else self.tr("Sign in to keep your work on the school's server."))
+        self.sync_out.setEnabled(signed_in)
+        self.sync_now.setEnabled(signed_in)
+        if signed_in:
+            self.sync_message.clear()  # "Signing in…" or an earlier failure no longer applies
+
+    def _show_refused(self, lines: list[str]) -> None:
+        if not lines:
+            self.refused.hide()
+            return
+        shown = lines[:10] + ([self.tr("… and %1 more").replace("%1", str(len(lines) - 10))] if len(lines) > 10 else [])
+        self.refused.setText(self.tr("The server refused %n change(s). Your work stays on this computer:", "", len(lines))
+                             + "\n" + "\n".join(f"• {line}" for line in shown))
+        self.refused.show()
+
+
+def _label(text: str, buddy: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(buddy)
+    return label

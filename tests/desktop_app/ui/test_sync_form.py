@@ -1,0 +1,106 @@
+"""Settings → Sync: every field checked before anything is sent; old messages cleared."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QObject, QSettings, Signal
+from pytestqt.qtbot import QtBot
+
+from desktop_app.credentials import SecretStore
+from desktop_app.ui.app import build_window
+from desktop_app.ui.sync_adapter import ServiceSyncController
+from desktop_app.ui.sync_form import SyncCard, problems
+from desktop_app.ui.workspace import SETTINGS
+
+
+class FakeService(QObject):
+    """Stands in for sync_client.service.SyncService; records what reaches it."""
+
+    status_changed = Signal(object)
+    signed_in_changed = Signal(object)
+    action_failed = Signal(str)
+    data_changed = Signal()
+    ops_failed = Signal(list)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, dict[str, str]]] = []
+        self.signed_in = False
+
+    def start(self) -> None: ...
+    def shutdown(self) -> None: ...
+    def local_change(self) -> None: ...
+    def sign_out(self) -> None: ...
+    def sync_now(self) -> None: ...
+
+    def sign_in(self, **kw: str) -> None:
+        self.calls.append(("sign_in", kw))
+
+
+@pytest.fixture
+def fake() -> FakeService:
+    return FakeService()
+
+
+@pytest.fixture
+def card(qtbot: QtBot, data_dir: Path, student: str, settings: QSettings, secrets: SecretStore,
+         fake: FakeService) -> Iterator[SyncCard]:
+    window = build_window(data_dir, settings=settings, secrets=secrets,
+                          sync_factory=lambda db, folder: ServiceSyncController(fake))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.ready, timeout=20_000):
+        window.start()
+    qtbot.waitUntil(lambda: window.workspace is not None, timeout=20_000)
+    window.workspace.go(SETTINGS)
+    yield window.workspace.settings.sync_card
+    window.close()
+    window.runner.shutdown()
+    window.runner.db.close()
+
+
+def test_problems_of_a_form() -> None:
+    assert problems(server_url="", username="", password="") == {
+        "server": "server_empty", "username": "username_empty", "password": "password_empty"}
+    assert problems(server_url="sync.school.org", username="m", password="p") == {"server": "server_scheme"}
+    assert problems(server_url="https://", username="m", password="p") == {"server": "server_incomplete"}
+    assert problems(server_url="https://sync school.org", username="m", password="p") == {
+        "server": "server_incomplete"}
+    assert problems(server_url=" https://sync.school.org ", username=" mina ", password="p") == {}
+
+
+def test_an_empty_form_sends_nothing_and_says_what_is_missing(card: SyncCard, fake: FakeService) -> None:
+    card.server.clear()
+    card.sync_user.clear()
+    card.sync_in.click()
+    assert fake.calls == []
+    for error in (card.server_error, card.user_error, card.password_error):
+        assert error.isVisible() and error.text()
+    assert "https://" in card.server_error.text()
+    assert card.sync_message.text() == ""
+    assert card.server.hasFocus()
+
+
+def test_a_new_attempt_clears_what_the_last_one_said(card: SyncCard, fake: FakeService) -> None:
+    card.sync_message.setText("Cannot reach the sync server. Check the address and your connection.")
+    card.server.setText("sync.school.org")
+    card.sync_user.setText("mina")
+    card.sync_password.setText("password-m")
+    card.sync_in.click()
+    assert card.server_error.text().startswith("The address starts with https://")
+    assert card.sync_message.text() == ""  # not the old failure next to the new field error
+    assert not card.user_error.isVisible() and not card.password_error.isVisible()
+    card.server.setText("https://sync.school.org")
+    card.sync_in.click()
+    assert not card.server_error.isVisible()
+    assert fake.calls == [("sign_in", {"server_url": "https://sync.school.org", "username": "mina",
+                                       "password": "password-m"})]
+    assert card.sync_message.text() == "Signing in…"
+
+
+def test_a_failure_reported_by_sync_is_shown(card: SyncCard, fake: Any) -> None:
+    fake.action_failed.emit("This is not a sync server address: it looks like https://sync.school.org.")
+    assert card.sync_message.text().startswith("This is not a sync server address")
