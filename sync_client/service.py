@@ -3,7 +3,7 @@
 Methods return at once (they emit queued signals to the worker); outcomes come back as
 this object's signals, delivered on the GUI thread. It matches the shape of the GUI's
 `SyncController` (desktop_app/ui/sync_controller.py: available, signed_in, sign_in,
-sign_out, sync_now; status_changed, signed_in_changed, action_failed), with sync_client's
+sign_out, sync_now; status_changed, signed_in_changed, action_failed, sign_in_failed), with sync_client's
 own `SyncStatus`, so the UI adapts it without this package importing the UI.
 
 Lifecycle: `start()` once; `shutdown()` before the database is closed: it sets the stop
@@ -30,6 +30,7 @@ class SyncService(QObject):
     status_changed = Signal(object)  # sync_client.status.SyncStatus
     signed_in_changed = Signal(bool)
     action_failed = Signal(str)
+    sign_in_failed = Signal(str, str)  # (why, message): see SyncWorker.sign_in_failed
     ops_failed = Signal(list)  # list[sync_client.outbox.FailedOp]
     notice = Signal(str)
     data_changed = Signal()  # rows arrived from another device or the teacher
@@ -59,6 +60,7 @@ class SyncService(QObject):
             mine.connect(theirs)
         for theirs, mine in ((self.worker.status_changed, self.status_changed),
                              (self.worker.action_failed, self.action_failed),
+                             (self.worker.sign_in_failed, self.sign_in_failed),
                              (self.worker.ops_failed, self.ops_failed), (self.worker.notice, self.notice),
                              (self.worker.data_changed, self.data_changed)):
             theirs.connect(mine.emit)

@@ -41,11 +41,31 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("SyncWorker", text)
 
 
+def _why_not(exc: SyncError) -> tuple[str, str]:
+    """(why, words for the person) for a failed sign-in or registration; see `sign_in_failed`."""
+    if isinstance(exc, InvalidCredentials):
+        return "wrong_credentials", _tr("Wrong user name or password.")
+    if isinstance(exc, Throttled):  # before ServerUnreachable, its base class
+        return "throttled", _tr("Too many attempts. Try again later.") + f" ({exc})"
+    if isinstance(exc, AccountConflict):
+        return "username_taken", _tr("This user name is taken. Choose another one, or sign in.")
+    if isinstance(exc, ServerUnreachable):
+        return "unreachable", _tr("Cannot reach the sync server. Check the address and your connection.")
+    if isinstance(exc, BadServerAddress):
+        return "bad_address", _tr("This is not a sync server address: it looks like https://sync.school.org.")
+    return "other", str(exc)
+
+
 class SyncWorker(QObject):
     status_changed = Signal(object)  # SyncStatus
     ops_failed = Signal(list)  # list[FailedOp]: every change the server refused, whenever the list changes
     signed_in_changed = Signal(bool)
-    action_failed = Signal(str)  # a sign-in/out attempt failed: the reason, for the person
+    action_failed = Signal(str)  # a sign-out attempt failed: the reason, for the person
+    # A sign-in or registration failed: (why, the reason for the person). `why` says what the
+    # form should do: "wrong_credentials" (the password was wrong: clear it), "username_taken",
+    # "teacher_code" (missing or wrong), "throttled", "unreachable" (keep the password: the
+    # next try may work), "bad_address", "other".
+    sign_in_failed = Signal(str, str)
     notice = Signal(str)  # something to tell the person once (no OS keyring)
     data_changed = Signal()  # a round brought rows from elsewhere: screens showing them reload
 
@@ -181,23 +201,8 @@ class SyncWorker(QObject):
     def _signing(self, act: Callable[[Transport], account.SignedIn], server_url: str) -> None:
         try:
             signed = act(self._transport_for(server_url))
-        except InvalidCredentials:
-            self.action_failed.emit(_tr("Wrong user name or password."))
-            return
-        except Throttled as exc:
-            self.action_failed.emit(_tr("Too many attempts. Try again later.") + f" ({exc})")
-            return
-        except AccountConflict:
-            self.action_failed.emit(_tr("This user name is taken. Choose another one, or sign in."))
-            return
-        except ServerUnreachable:
-            self.action_failed.emit(_tr("Cannot reach the sync server. Check the address and your connection."))
-            return
-        except BadServerAddress:
-            self.action_failed.emit(_tr("This is not a sync server address: it looks like https://sync.school.org."))
-            return
         except SyncError as exc:
-            self.action_failed.emit(str(exc))
+            self.sign_in_failed.emit(*_why_not(exc))
             return
         self._fatal = ""
         self._set_signed_in(True)

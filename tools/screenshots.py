@@ -89,6 +89,7 @@ class _SyncStandIn(QObject):
     status_changed = Signal(object)
     signed_in_changed = Signal(object)
     action_failed = Signal(str)
+    sign_in_failed = Signal(str, str)
     data_changed = Signal()
     ops_failed = Signal(list)
 
@@ -111,7 +112,8 @@ class _SyncStandIn(QObject):
         pass
 
     def sign_in(self, *, server_url: str, username: str, password: str) -> None:
-        self.action_failed.emit("Cannot reach the sync server. Check the address and your connection.")
+        self.sign_in_failed.emit("unreachable",
+                                 "Cannot reach the sync server. Check the address and your connection.")
 
     def sign_out(self) -> None:
         pass

@@ -47,6 +47,7 @@ class ServiceSyncController(SyncController):
         service.status_changed.connect(lambda status: self.status_changed.emit(translate_status(status)))
         service.signed_in_changed.connect(self.signed_in_changed.emit)
         service.action_failed.connect(self.action_failed.emit)
+        service.sign_in_failed.connect(self.sign_in_failed.emit)
         service.data_changed.connect(self.data_changed.emit)
         service.ops_failed.connect(self._refused)
 

@@ -39,7 +39,13 @@ class SyncController(QObject):
       status_changed(SyncStatus)  - drives the status bar.
       signed_in_changed(bool)     - after sign_in/sign_out succeed (typed `object`: PySide6
                                     6.12 mis-counts references of bool signal arguments).
-      action_failed(str)          - a sign-in or sync attempt failed; the text is for the user.
+      action_failed(str)          - an attempt failed (sync not available, sign-out); the text
+                                    is for the user.
+      sign_in_failed(str, str)    - (why, message): the server did not sign this laptop in.
+                                    `why` is "wrong_credentials" (the password was wrong),
+                                    "username_taken", "teacher_code", "throttled",
+                                    "unreachable", "bad_address" or "other"; the message is
+                                    for the user.
       data_changed()              - a sync brought rows from another laptop or the teacher:
                                     screens that show data reload it.
       refused_changed(list[str])  - the changes the server refused for good, one line each
@@ -52,6 +58,7 @@ class SyncController(QObject):
     status_changed = Signal(object)
     signed_in_changed = Signal(object)
     action_failed = Signal(str)
+    sign_in_failed = Signal(str, str)
     data_changed = Signal()
     refused_changed = Signal(list)
 

@@ -77,10 +77,13 @@ class SyncCard(Card):
         self.sync_out.clicked.connect(ctx.sync.sign_out)
         self.sync_now = button(self.tr("Sync &now"), icon_name="sync-done", tooltip=self.tr("Sync now (F5)"))
         self.sync_now.clicked.connect(ctx.sync.sync_now)
+        # The outcome of an attempt, on its own row: beside the buttons it wrapped into a
+        # narrow column of three lines.
         self.sync_message = QLabel()
         self.sync_message.setWordWrap(True)
+        self.sync_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.sync_message, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.sync_out)
         buttons.addWidget(self.sync_now)
         buttons.addWidget(self.sync_in)
@@ -91,8 +94,10 @@ class SyncCard(Card):
         self.body.addWidget(self.sync_note)
         self.body.addLayout(form)
         self.body.addLayout(buttons)
+        self.body.addWidget(self.sync_message)
         self.body.addWidget(self.refused)
-        ctx.sync.action_failed.connect(self.sync_message.setText)
+        ctx.sync.action_failed.connect(self._action_failed)
+        ctx.sync.sign_in_failed.connect(self._sign_in_failed)
         ctx.sync.signed_in_changed.connect(self._signed_in)
         ctx.sync.refused_changed.connect(self._show_refused)
         self._signed_in(ctx.sync.available and ctx.sync.signed_in)
@@ -128,8 +133,30 @@ class SyncCard(Card):
         self._ctx.prefs.server_url = url
         self._ctx.prefs.sync_username = username
         self.sync_message.setText(self.tr("Signing in…") if self._ctx.sync.available else "")
+        self.sync_in.setEnabled(False)  # one attempt at a time; the outcome re-enables it
+        # The password stays until the outcome is known: a server that is merely unreachable
+        # must not cost the student retyping it (it is cleared on success or when wrong).
         self._ctx.sync.sign_in(server_url=url, username=username, password=password)
-        self.sync_password.clear()
+
+    def _action_failed(self, message: str) -> None:
+        self.sync_in.setEnabled(True)
+        self.sync_message.setText(message)
+
+    def _sign_in_failed(self, why: str, message: str) -> None:
+        self.sync_in.setEnabled(True)
+        self.sync_message.clear()
+        if why == "wrong_credentials":
+            self.sync_password.clear()
+            self.password_error.show_message(message)
+            self.sync_password.setFocus()
+        elif why == "username_taken":
+            self.user_error.show_message(message)
+            self.sync_user.setFocus()
+        elif why == "bad_address":
+            self.server_error.show_message(message)
+            self.server.setFocus()
+        else:
+            self.sync_message.setText(message)
 
     def _signed_in(self, signed_in: bool) -> None:
         if not self._ctx.sync.available:
@@ -141,7 +168,9 @@ class SyncCard(Card):
         self.sync_out.setEnabled(signed_in)
         self.sync_now.setEnabled(signed_in)
         if signed_in:
-            self.sync_message.clear()  # "Signing in…" or an earlier failure no longer applies
+            self.sync_in.setEnabled(True)
+            self.sync_password.clear()
+            self._clear_messages()  # "Signing in…" or an earlier failure no longer applies
 
     def _show_refused(self, lines: list[str]) -> None:
         if not lines:

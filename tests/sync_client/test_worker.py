@@ -169,9 +169,9 @@ def test_a_wrong_password_is_reported_not_retried(alice: Laptop, service: Any, q
     svc = service()
     svc.start()
     wait_kind(qtbot, svc, st.SYNCED)
-    with qtbot.waitSignal(svc.action_failed, timeout=5000) as failed:
+    with qtbot.waitSignal(svc.sign_in_failed, timeout=5000) as failed:
         svc.sign_in(server_url="fake://server", username="alice", password="wrong password")
-    assert "password" in failed.args[0]
+    assert failed.args[0] == "wrong_credentials" and "password" in failed.args[1]
     assert alice.transport.calls.count("login") == 2  # sign-up's login, then this one
 
 
@@ -221,3 +221,13 @@ def test_quitting_mid_sync_stops_cleanly_and_loses_nothing(
     assert alice.pending() == 30 - on_server  # the rest is still queued
     assert alice.sync().pending == 0
     assert len(server.rows["question_attempts"]) == 30 and server.applied_ops == 30
+
+
+def test_a_failed_sign_in_says_why_so_the_form_knows_what_to_keep(alice: Laptop, service: Any, qtbot: Any) -> None:
+    svc = service()
+    svc.start()
+    wait_kind(qtbot, svc, st.SYNCED)
+    alice.transport.down = True
+    with qtbot.waitSignal(svc.sign_in_failed, timeout=5000) as failed:
+        svc.sign_in(server_url="fake://server", username="alice", password=PASSWORD)
+    assert failed.args == ["unreachable", "Cannot reach the sync server. Check the address and your connection."]

@@ -24,6 +24,7 @@ class FakeService(QObject):
     status_changed = Signal(object)
     signed_in_changed = Signal(object)
     action_failed = Signal(str)
+    sign_in_failed = Signal(str, str)
     data_changed = Signal()
     ops_failed = Signal(list)
 

@@ -22,6 +22,7 @@ class FakeService(QObject):
     status_changed = Signal(object)
     signed_in_changed = Signal(object)
     action_failed = Signal(str)
+    sign_in_failed = Signal(str, str)
     data_changed = Signal()
     ops_failed = Signal(list)
 
@@ -104,3 +105,46 @@ def test_a_new_attempt_clears_what_the_last_one_said(card: SyncCard, fake: FakeS
 def test_a_failure_reported_by_sync_is_shown(card: SyncCard, fake: Any) -> None:
     fake.action_failed.emit("This is not a sync server address: it looks like https://sync.school.org.")
     assert card.sync_message.text().startswith("This is not a sync server address")
+
+
+def _fill(card: SyncCard) -> None:
+    card.server.setText("https://sync.school.org")
+    card.sync_user.setText("mina")
+    card.sync_password.setText("password-m")
+
+
+def test_an_unreachable_server_keeps_the_password(card: SyncCard, fake: FakeService) -> None:
+    _fill(card)
+    card.sync_in.click()
+    assert card.sync_password.text() == "password-m"  # not wiped while the outcome is unknown
+    assert not card.sync_in.isEnabled()
+    fake.sign_in_failed.emit("unreachable", "Cannot reach the sync server. Check the address and your connection.")
+    assert card.sync_password.text() == "password-m"
+    assert card.sync_message.text().startswith("Cannot reach the sync server")
+    assert card.sync_in.isEnabled()
+    card.sync_in.click()  # the retry needs no retyping
+    assert [kw["password"] for _, kw in fake.calls] == ["password-m", "password-m"]
+    fake.signed_in = True
+    fake.signed_in_changed.emit(True)  # success: now it goes
+    assert card.sync_password.text() == "" and card.sync_message.text() == ""
+
+
+def test_a_wrong_password_is_cleared_and_said_under_it(card: SyncCard, fake: FakeService) -> None:
+    _fill(card)
+    card.sync_in.click()
+    fake.sign_in_failed.emit("wrong_credentials", "Wrong user name or password.")
+    assert card.sync_password.text() == ""
+    assert card.password_error.text() == "Wrong user name or password."
+    assert card.sync_message.text() == ""
+
+
+def test_the_message_has_the_full_width_of_the_card(card: SyncCard, fake: FakeService, qtbot: QtBot) -> None:
+    _fill(card)
+    card.sync_in.click()
+    fake.sign_in_failed.emit("unreachable", "Cannot reach the sync server. Check the address and your connection.")
+    qtbot.waitUntil(lambda: card.sync_message.isVisible())
+    message, button = card.sync_message.geometry(), card.sync_in.geometry()
+    assert message.top() > button.bottom()  # below the buttons, not squeezed beside them
+    assert message.width() >= card.contentsRect().width() * 0.8
+    line = card.sync_message.fontMetrics().height()
+    assert message.height() < 2 * line  # one line at this width
