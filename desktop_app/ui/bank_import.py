@@ -16,7 +16,7 @@ from desktop_app.services.bank_format import BankError
 from desktop_app.services.bank_import import ImportReport
 from desktop_app.services.setup import import_bank_file
 from desktop_app.ui.context import AppContext
-from desktop_app.ui.icons import icon
+from desktop_app.ui.icons import IconLabel
 from desktop_app.ui.theme import heading
 from desktop_app.ui.widgets import button
 
@@ -35,7 +35,7 @@ class ImportPanel(QFrame):
         self._publish = publish
         self.setObjectName("card")
         self.title = heading(self.tr("Import a question bank"), level=2)
-        self.status_icon = QLabel()
+        self.status_icon = IconLabel()
         self.status = QLabel()
         self.status.setWordWrap(True)
         # Level with the icon: a wrapped label may be given the height of several lines, and
@@ -139,6 +139,5 @@ class ImportPanel(QFrame):
         self.failed.emit(list(exc.problems))
 
     def _set_status(self, icon_name: str, text: str) -> None:
-        size = self.fontMetrics().height()
-        self.status_icon.setPixmap(icon(icon_name).pixmap(size, size))
+        self.status_icon.set_icon(icon_name)
         self.status.setText(text)

@@ -1,19 +1,22 @@
 """Icons from resources/icons/*.svg, drawn in the palette's text colour (light and dark).
 
 The SVGs use `currentColor`; Qt's SVG renderer does not know it, so the colour is put in
-before rendering. Pixmaps are cached per (name, colour, size).
+before rendering. The colour is read when the icon is *drawn*, not when it is made: a
+theme switch while the app is open repaints every button and list item in the new colour
+(an icon that baked the colour in at creation stayed black on dark until a restart).
+A QLabel keeps a pixmap, not an icon: `IconLabel` renders it again when the palette, the
+style or the font changes. Pixmaps are cached per (name, colour, size, ratio).
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QByteArray, QEvent, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop_app.resources import resource_path
-
-_SIZES = (16, 20, 24, 32, 48)
 
 
 @lru_cache(maxsize=None)
@@ -34,14 +37,68 @@ def _pixmap(name: str, colour: str, size: int, ratio: float) -> QPixmap:
     return pixmap
 
 
+class _SvgEngine(QIconEngine):
+    """Renders `name` at the size asked, in `colour` or else the application palette's text
+    colour of the moment (the disabled text colour for a disabled widget)."""
+
+    def __init__(self, name: str, colour: str | None) -> None:
+        super().__init__()
+        self._name, self._colour = name, colour
+
+    def _colour_for(self, mode: QIcon.Mode) -> str:
+        palette = QGuiApplication.palette()
+        if mode == QIcon.Mode.Disabled:
+            return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name()
+        return self._colour or palette.color(QPalette.ColorRole.WindowText).name()
+
+    def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float) -> QPixmap:  # noqa: N802
+        side = max(1, min(size.width(), size.height()))
+        return _pixmap(self._name, self._colour_for(mode), side, scale)
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, ratio))
+
+    def clone(self) -> QIconEngine:
+        return _SvgEngine(self._name, self._colour)
+
+
 def icon(name: str, colour: QColor | str | None = None) -> QIcon:
-    """The icon `name`, in `colour` (default: the current palette's window text)."""
-    palette = QGuiApplication.palette()
-    normal = QColor(colour) if colour is not None else palette.color(QPalette.ColorRole.WindowText)
-    disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText)
-    ratio = QGuiApplication.primaryScreen().devicePixelRatio() if QGuiApplication.primaryScreen() else 1.0
-    result = QIcon()
-    for size in _SIZES:
-        result.addPixmap(_pixmap(name, normal.name(), size, ratio), QIcon.Mode.Normal)
-        result.addPixmap(_pixmap(name, disabled.name(), size, ratio), QIcon.Mode.Disabled)
-    return result
+    """The icon `name`, in `colour` (default: the palette's window text when it is drawn)."""
+    return QIcon(_SvgEngine(name, QColor(colour).name() if colour is not None else None))
+
+
+class IconLabel(QLabel):
+    """A label showing an icon one text line high (of `size_from`'s font, default its own),
+    drawn again whenever the palette, style or font changes."""
+
+    _REDRAW = frozenset({QEvent.Type.PaletteChange, QEvent.Type.FontChange, QEvent.Type.StyleChange})
+
+    def __init__(self, name: str = "", *, size_from: QWidget | None = None, extra: int = 0,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._name, self._size_from, self._extra = name, size_from, extra
+        self._render()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def set_icon(self, name: str) -> None:
+        self._name = name
+        self._render()
+
+    def _render(self) -> None:
+        if not self._name:
+            self.clear()
+            return
+        side = (self._size_from or self).fontMetrics().height() + self._extra
+        self.setPixmap(icon(self._name).pixmap(QSize(side, side), self.devicePixelRatioF()))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() in self._REDRAW:
+            self._render()

@@ -16,7 +16,7 @@ from desktop_app.services import practice
 from desktop_app.services.answers import AnswerFormatError
 from desktop_app.services.practice import Feedback, NextQuestion
 from desktop_app.ui.context import AppContext
-from desktop_app.ui.icons import icon
+from desktop_app.ui.icons import IconLabel
 from desktop_app.ui.theme import ScaledLabel, heading
 from desktop_app.ui.widgets import Card, FieldError, Notice, button, scrolling_page
 
@@ -46,7 +46,7 @@ class PracticePage(QWidget):
         self.focus_label = QLabel()
         self.clear_focus = button(self.tr("Any concept"), tooltip=self.tr("Stop focusing on one concept"))
         self.clear_focus.clicked.connect(lambda: self.start(None))
-        self.timer_icon = QLabel()
+        self.timer_icon = IconLabel("timer")
         self.timer_label = ScaledLabel(scale=1.1, bold=True)
         self.timer_label.setAccessibleName(self.tr("Time on this question"))
         header = QHBoxLayout()
@@ -116,8 +116,8 @@ class PracticePage(QWidget):
         fb = QVBoxLayout(self.result)
         fb.setContentsMargins(14, 12, 14, 12)
         verdict_row = QHBoxLayout()
-        self.verdict_icon = QLabel()
         self.verdict = heading("", level=2)
+        self.verdict_icon = IconLabel(size_from=self.verdict)
         verdict_row.addWidget(self.verdict_icon)
         verdict_row.addWidget(self.verdict, 1)
         self.correct_answer = QLabel()
@@ -152,8 +152,6 @@ class PracticePage(QWidget):
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._show_time)
-        size = self.fontMetrics().height()
-        self.timer_icon.setPixmap(icon("timer").pixmap(size, size))
         self._confidence_changed(0)
         self._set_focus_label()
 
@@ -336,8 +334,7 @@ class PracticePage(QWidget):
         self.result.setProperty("correct", "true" if fb.is_correct else "false")
         self.result.style().unpolish(self.result)
         self.result.style().polish(self.result)
-        size = self.verdict.fontMetrics().height()
-        self.verdict_icon.setPixmap(icon("correct" if fb.is_correct else "wrong").pixmap(size, size))
+        self.verdict_icon.set_icon("correct" if fb.is_correct else "wrong")
         self.verdict.setText(self.tr("Correct!") if fb.is_correct else self.tr("Not quite."))
         self.correct_answer.setText(self.tr("Correct answer: %1").replace("%1", fb.correct_answer))
         self.explanation.setText(fb.explanation)

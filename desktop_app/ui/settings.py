@@ -78,7 +78,7 @@ class SettingsPage(QWidget):
 
         self.class_card = self._class_card() if account.role == "student" else None
 
-        column = scrolling_page(self, max_width=self.fontMetrics().horizontalAdvance("M") * 64)  # readable lines
+        column = scrolling_page(self, max_ems=64)  # readable lines
         column.addWidget(heading(self.tr("Settings")))
         column.addWidget(appearance)
         column.addWidget(exam)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from desktop_app.ui.icons import icon
+from desktop_app.ui.icons import IconLabel
 from desktop_app.ui.sync_controller import SyncPhase, SyncStatus
 
 _ICONS = {SyncPhase.NOT_SIGNED_IN: "sync-waiting", SyncPhase.OFFLINE: "sync-offline",
@@ -19,7 +19,7 @@ class SyncStatusWidget(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._icon = QLabel(self)
+        self._icon = IconLabel(parent=self)
         self._text = QLabel(self)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QHBoxLayout(self)
@@ -75,8 +75,7 @@ class SyncStatusWidget(QWidget):
             parts.append(self.tr("%n change(s) refused by the server (see Settings)", "", s.refused))
         text = " · ".join(parts) or self.tr("Up to date")
         self._text.setText(text)
-        size = self.fontMetrics().height()
-        self._icon.setPixmap(icon(_ICONS[s.phase]).pixmap(size, size))
+        self._icon.set_icon(_ICONS[s.phase])
         self.setToolTip(text)
         self.setAccessibleName(self.tr("Sync status: %1").replace("%1", text))
 

@@ -1,12 +1,12 @@
 """Small building blocks shared by the screens."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
-from desktop_app.ui.icons import icon
+from desktop_app.ui.icons import IconLabel, icon
 
 
 class FieldError(QLabel):
@@ -81,9 +81,7 @@ class Notice(QFrame):
 
         row = QHBoxLayout(self)
         row.setContentsMargins(10, 8, 10, 8)
-        self._icon = QLabel(self)
-        size = self.fontMetrics().height() + 4
-        self._icon.setPixmap(icon(icon_name).pixmap(size, size))
+        self._icon = IconLabel(icon_name, extra=4, parent=self)
         self._icon.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.label = QLabel(text, self)
         self.label.setWordWrap(True)
@@ -110,12 +108,30 @@ def scrolling(content: QWidget) -> QScrollArea:
 PAGE_MARGINS = (18, 14, 18, 14)  # around every screen's content
 
 
-def scrolling_page(page: QWidget, *, max_width: int | None = None) -> QVBoxLayout:
+class _Column(QWidget):
+    """A screen's content, at most `ems` wide ("M"s of its font) when given: the width is
+    derived again when the text size changes, so lines stay readable at every size."""
+
+    def __init__(self, ems: int | None) -> None:
+        super().__init__()
+        self._ems = ems
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._ems is not None:
+            self.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * self._ems)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit()
+
+
+def scrolling_page(page: QWidget, *, max_ems: int | None = None) -> QVBoxLayout:
     """Give `page` the layout of a screen: a column with the page margins inside a scroll
-    area (see `scrolling`). Returns the column; the caller fills it and ends it with a stretch."""
-    content = QWidget()
-    if max_width is not None:
-        content.setMaximumWidth(max_width)
+    area (see `scrolling`), at most `max_ems` "M"s wide. Returns the column; the caller fills
+    it and ends it with a stretch."""
+    content = _Column(max_ems)
     column = QVBoxLayout(content)
     column.setContentsMargins(*PAGE_MARGINS)
     outer = QVBoxLayout(page)
