@@ -1,7 +1,7 @@
 """The signed-in window content: a navigation list and one screen per module."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QStackedWidget, QWidget
 
@@ -53,6 +53,8 @@ class Workspace(QWidget):
                 shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
                 shortcut.activated.connect(lambda i=number - 1: self.go(i, focus_page=True))
         self._fit_nav()
+        # After the restyle (connected first, in app.build_window): the text size changed while open.
+        ctx.prefs.appearance_changed.connect(self._fit_nav)
         self.nav.currentRowChanged.connect(self._show)
 
         layout = QHBoxLayout(self)
@@ -73,11 +75,6 @@ class Workspace(QWidget):
     def _fit_nav(self) -> None:
         """The list as wide as its longest entry, for the text size of the moment."""
         self.nav.setFixedWidth(max(self.nav.sizeHintForColumn(0), 120) + 28)
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.FontChange:  # the text size changed while open
-            self._fit_nav()
 
     def start(self) -> None:
         self.nav.setCurrentRow(HOME)  # shows Home and loads its data (currentRowChanged)
