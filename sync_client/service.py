@@ -39,7 +39,7 @@ class SyncService(QObject):
     _sync_now = Signal()
     _local_change = Signal()
     _sign_in = Signal(str, str, str)
-    _register = Signal(str, str, str, str)
+    _register = Signal(str, str, str, str, str)
     _sign_out = Signal()
     _stop = Signal()
     _network = Signal(bool)
@@ -82,8 +82,10 @@ class SyncService(QObject):
     def sign_in(self, *, server_url: str, username: str, password: str) -> None:
         self._sign_in.emit(server_url, username, password)
 
-    def register(self, *, server_url: str, username: str, password: str, role: str = "student") -> None:
-        self._register.emit(server_url, username, password, role)
+    def register(self, *, server_url: str, username: str, password: str, role: str = "student",
+                 teacher_code: str = "") -> None:
+        """Create the server account, then sign in (a teacher needs the server's teacher code)."""
+        self._register.emit(server_url, username, password, role, teacher_code)
 
     def sign_out(self) -> None:
         self._sign_out.emit()

@@ -53,6 +53,8 @@ def _why_not(exc: SyncError) -> tuple[str, str]:
         return "unreachable", _tr("Cannot reach the sync server. Check the address and your connection.")
     if isinstance(exc, BadServerAddress):
         return "bad_address", _tr("This is not a sync server address: it looks like https://sync.school.org.")
+    if getattr(exc, "code", "") == "teacher_code_required":
+        return "teacher_code", _tr("This is not the teacher code of this server. Ask whoever runs it.")
     return "other", str(exc)
 
 
@@ -138,10 +140,11 @@ class SyncWorker(QObject):
         self._signing(lambda t: account.login(self._db, t, self._tokens, server_url=server_url,
                                               username=username, password=password), server_url)
 
-    @Slot(str, str, str, str)
-    def register(self, server_url: str, username: str, password: str, role: str) -> None:
+    @Slot(str, str, str, str, str)
+    def register(self, server_url: str, username: str, password: str, role: str, teacher_code: str) -> None:
         self._signing(lambda t: account.register(self._db, t, self._tokens, server_url=server_url,
-                                                 username=username, password=password, role=role), server_url)
+                                                 username=username, password=password, role=role,
+                                                 teacher_code=teacher_code or None), server_url)
 
     @Slot()
     def sign_out(self) -> None:

@@ -78,6 +78,10 @@ class ServiceSyncController(SyncController):
     def sign_in(self, *, server_url: str, username: str, password: str) -> None:
         self.service.sign_in(server_url=server_url, username=username, password=password)
 
+    def register(self, *, server_url: str, username: str, password: str, role: str, teacher_code: str) -> None:
+        self.service.register(server_url=server_url, username=username, password=password, role=role,
+                              teacher_code=teacher_code)
+
     def sign_out(self) -> None:
         self.service.sign_out()
 

@@ -91,6 +91,10 @@ class SyncController(QObject):
     def sign_in(self, *, server_url: str, username: str, password: str) -> None:
         raise NotImplementedError
 
+    def register(self, *, server_url: str, username: str, password: str, role: str, teacher_code: str) -> None:
+        """Create an account on the server, then sign in; outcomes as for `sign_in`."""
+        raise NotImplementedError
+
     def sign_out(self) -> None:
         raise NotImplementedError
 
@@ -110,6 +114,9 @@ class UnavailableSyncController(SyncController):
         return False
 
     def sign_in(self, *, server_url: str, username: str, password: str) -> None:
+        self.action_failed.emit(self.tr("Sync is not available yet in this version."))
+
+    def register(self, *, server_url: str, username: str, password: str, role: str, teacher_code: str) -> None:
         self.action_failed.emit(self.tr("Sync is not available yet in this version."))
 
     def sign_out(self) -> None:

@@ -17,7 +17,9 @@ from sync_client import status as st
 from sync_client.backoff import Backoff
 from sync_client.engine import SyncConfig
 from sync_client.fake import FakeServer, FakeTransport
+from sync_client.errors import RequestFailed
 from sync_client.service import SyncService
+from sync_client.worker import _why_not
 from tests.sync_client.conftest import PASSWORD, Laptop, sign_in
 
 
@@ -231,3 +233,11 @@ def test_a_failed_sign_in_says_why_so_the_form_knows_what_to_keep(alice: Laptop,
     with qtbot.waitSignal(svc.sign_in_failed, timeout=5000) as failed:
         svc.sign_in(server_url="fake://server", username="alice", password=PASSWORD)
     assert failed.args == ["unreachable", "Cannot reach the sync server. Check the address and your connection."]
+
+
+
+def test_a_refused_teacher_code_is_named() -> None:
+    refused = RequestFailed("a teacher account needs the school's teacher code", status=403,
+                            code="teacher_code_required")
+    why, message = _why_not(refused)
+    assert why == "teacher_code" and "teacher code" in message

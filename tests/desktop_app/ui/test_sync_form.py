@@ -40,6 +40,9 @@ class FakeService(QObject):
     def sign_in(self, **kw: str) -> None:
         self.calls.append(("sign_in", kw))
 
+    def register(self, **kw: str) -> None:
+        self.calls.append(("register", kw))
+
 
 @pytest.fixture
 def fake() -> FakeService:
@@ -148,3 +151,86 @@ def test_the_message_has_the_full_width_of_the_card(card: SyncCard, fake: FakeSe
     assert message.width() >= card.contentsRect().width() * 0.8
     line = card.sync_message.fontMetrics().height()
     assert message.height() < 2 * line  # one line at this width
+
+
+def test_a_new_account_is_created_from_the_form(card: SyncCard, fake: FakeService) -> None:
+    assert not card.confirm.isVisibleTo(card) and not card.role.isVisibleTo(card)
+    card.create.setChecked(True)
+    assert card.confirm.isVisibleTo(card) and card.role.isVisibleTo(card)
+    assert not card.teacher_code.isVisibleTo(card)  # students need no code
+    assert card.sync_in.text() == "Create account and sign in"
+    card.server.setText("https://sync.school.org")
+    card.sync_user.setText("m")
+    card.sync_password.setText("short")
+    card.confirm.setText("other")
+    card.sync_in.click()
+    assert fake.calls == []
+    assert card.user_error.text().startswith("A user name on the server has 3 to 64")
+    assert card.password_error.text() == "Use at least 8 characters."
+    assert card.confirm_error.text() == "The two passwords are different."
+    card.sync_user.setText("mina")
+    card.sync_password.setText("password-m")
+    card.confirm.setText("password-m")
+    card.sync_in.click()
+    assert fake.calls == [("register", {"server_url": "https://sync.school.org", "username": "mina",
+                                        "password": "password-m", "role": "student", "teacher_code": ""})]
+    assert card.sync_message.text() == "Creating your account…"
+    fake.sign_in_failed.emit("username_taken", "This user name is taken. Choose another one, or sign in.")
+    assert card.user_error.text().startswith("This user name is taken")
+    assert card.sync_password.text() == "password-m"  # kept: only the name must change
+
+
+def test_a_teacher_account_needs_the_teacher_code(card: SyncCard, fake: FakeService) -> None:
+    card.create.setChecked(True)
+    card.role.setCurrentIndex(card.role.findData("teacher"))
+    assert card.teacher_code.isVisibleTo(card)
+    card.server.setText("https://sync.school.org")
+    card.sync_user.setText("ms-a")
+    card.sync_password.setText("password-a")
+    card.confirm.setText("password-a")
+    card.sync_in.click()
+    assert fake.calls == [] and "teacher code" in card.teacher_code_error.text()
+    card.teacher_code.setText("wrong-code")
+    card.sync_in.click()
+    assert fake.calls[-1] == ("register", {"server_url": "https://sync.school.org", "username": "ms-a",
+                                           "password": "password-a", "role": "teacher",
+                                           "teacher_code": "wrong-code"})
+    fake.sign_in_failed.emit("teacher_code", "This is not the teacher code of this server. Ask whoever runs it.")
+    assert card.teacher_code.text() == "" and card.teacher_code_error.text().startswith("This is not the teacher")
+    fake.signed_in = True
+    fake.signed_in_changed.emit(True)
+    assert not card.create.isChecked() and card.sync_in.text() == "Sign in to sync"
+
+
+def test_a_student_creates_a_server_account_from_settings(qtbot: QtBot, live: Any, data_dir: Path, student: str,
+                                                          settings: QSettings, secrets: SecretStore) -> None:
+    """The real sync worker against the real server: a wrong teacher code, then a student account."""
+    from desktop_app.ui.sync_adapter import service_controller
+
+    window = build_window(data_dir, settings=settings, secrets=secrets, sync_factory=service_controller)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.ready, timeout=20_000):
+        window.start()
+    qtbot.waitUntil(lambda: window.workspace is not None, timeout=20_000)
+    window.workspace.go(SETTINGS)
+    card = window.workspace.settings.sync_card
+    card.server.setText(live.url)
+    card.sync_user.setText("Mina")
+    card.sync_password.setText("password-m")
+    card.create.setChecked(True)
+    card.confirm.setText("password-m")
+    card.role.setCurrentIndex(card.role.findData("teacher"))
+    card.teacher_code.setText("not-the-code")
+    card.sync_in.click()
+    qtbot.waitUntil(lambda: card.teacher_code_error.isVisible(), timeout=20_000)
+    assert card.teacher_code_error.text().startswith("This is not the teacher code")
+    card.role.setCurrentIndex(card.role.findData("student"))
+    with qtbot.waitSignal(window.ctx.sync.signed_in_changed, timeout=20_000):
+        card.sync_in.click()
+    assert window.ctx.sync.signed_in
+    assert card.sync_note.text().startswith("Signed in")
+    assert card.sync_password.text() == "" and not card.create.isChecked()
+    window.close()
+    window.runner.shutdown()
+    window.runner.db.close()
