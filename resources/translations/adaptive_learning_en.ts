@@ -74,6 +74,16 @@
     </message>
 </context>
 <context>
+    <name>ProfileForm</name>
+    <message numerus="yes">
+        <source>Your exam is in %n day(s). Is that the right date? If it is, press “%1” again.</source>
+        <translation>
+            <numerusform>Your exam is in %n day. Is that the right date? If it is, press “%1” again.</numerusform>
+            <numerusform>Your exam is in %n days. Is that the right date? If it is, press “%1” again.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SyllabusPage</name>
     <message numerus="yes">
         <source>%n question(s). Press Enter to practise.</source>
