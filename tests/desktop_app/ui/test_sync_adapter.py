@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
 from desktop_app.credentials import SecretStore
@@ -16,40 +16,7 @@ from desktop_app.ui.sync_controller import SyncPhase
 from desktop_app.ui.workspace import SETTINGS
 from sync_client.outbox import FailedOp
 from sync_client.status import SyncStatus as ClientStatus
-
-
-class FakeService(QObject):
-    """Stands in for sync_client.service.SyncService (same signals and methods); records calls."""
-
-    status_changed = Signal(object)
-    signed_in_changed = Signal(object)
-    action_failed = Signal(str)
-    sign_in_failed = Signal(str, str)
-    data_changed = Signal()
-    ops_failed = Signal(list)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[str] = []
-        self.signed_in = False
-
-    def start(self) -> None:
-        self.calls.append("start")
-
-    def shutdown(self) -> None:
-        self.calls.append("shutdown")
-
-    def local_change(self) -> None:
-        self.calls.append("local_change")
-
-    def sign_in(self, *, server_url: str, username: str, password: str) -> None:
-        self.calls.append(f"sign_in {server_url} {username}")
-
-    def sign_out(self) -> None:
-        self.calls.append("sign_out")
-
-    def sync_now(self) -> None:
-        self.calls.append("sync_now")
+from tests.desktop_app.ui.fake_sync import FakeService
 
 
 def test_every_client_status_kind_has_words() -> None:

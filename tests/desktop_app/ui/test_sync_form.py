@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from desktop_app.credentials import SecretStore
@@ -14,34 +14,7 @@ from desktop_app.ui.app import build_window
 from desktop_app.ui.sync_adapter import ServiceSyncController
 from desktop_app.ui.sync_form import SyncCard, problems
 from desktop_app.ui.workspace import SETTINGS
-
-
-class FakeService(QObject):
-    """Stands in for sync_client.service.SyncService; records what reaches it."""
-
-    status_changed = Signal(object)
-    signed_in_changed = Signal(object)
-    action_failed = Signal(str)
-    sign_in_failed = Signal(str, str)
-    data_changed = Signal()
-    ops_failed = Signal(list)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[tuple[str, dict[str, str]]] = []
-        self.signed_in = False
-
-    def start(self) -> None: ...
-    def shutdown(self) -> None: ...
-    def local_change(self) -> None: ...
-    def sign_out(self) -> None: ...
-    def sync_now(self) -> None: ...
-
-    def sign_in(self, **kw: str) -> None:
-        self.calls.append(("sign_in", kw))
-
-    def register(self, **kw: str) -> None:
-        self.calls.append(("register", kw))
+from tests.desktop_app.ui.fake_sync import FakeService
 
 
 @pytest.fixture
@@ -80,7 +53,7 @@ def test_an_empty_form_sends_nothing_and_says_what_is_missing(card: SyncCard, fa
     card.server.clear()
     card.sync_user.clear()
     card.sync_in.click()
-    assert fake.calls == []
+    assert fake.requests == []
     for error in (card.server_error, card.user_error, card.password_error):
         assert error.isVisible() and error.text()
     assert "https://" in card.server_error.text()
@@ -100,7 +73,7 @@ def test_a_new_attempt_clears_what_the_last_one_said(card: SyncCard, fake: FakeS
     card.server.setText("https://sync.school.org")
     card.sync_in.click()
     assert not card.server_error.isVisible()
-    assert fake.calls == [("sign_in", {"server_url": "https://sync.school.org", "username": "mina",
+    assert fake.requests == [("sign_in", {"server_url": "https://sync.school.org", "username": "mina",
                                        "password": "password-m"})]
     assert card.sync_message.text() == "Signing in…"
 
@@ -126,7 +99,7 @@ def test_an_unreachable_server_keeps_the_password(card: SyncCard, fake: FakeServ
     assert card.sync_message.text().startswith("Cannot reach the sync server")
     assert card.sync_in.isEnabled()
     card.sync_in.click()  # the retry needs no retyping
-    assert [kw["password"] for _, kw in fake.calls] == ["password-m", "password-m"]
+    assert [kw["password"] for _, kw in fake.requests] == ["password-m", "password-m"]
     fake.signed_in = True
     fake.signed_in_changed.emit(True)  # success: now it goes
     assert card.sync_password.text() == "" and card.sync_message.text() == ""
@@ -164,7 +137,7 @@ def test_a_new_account_is_created_from_the_form(card: SyncCard, fake: FakeServic
     card.sync_password.setText("short")
     card.confirm.setText("other")
     card.sync_in.click()
-    assert fake.calls == []
+    assert fake.requests == []
     assert card.user_error.text().startswith("A user name on the server has 3 to 64")
     assert card.password_error.text() == "Use at least 8 characters."
     assert card.confirm_error.text() == "The two passwords are different."
@@ -172,7 +145,7 @@ def test_a_new_account_is_created_from_the_form(card: SyncCard, fake: FakeServic
     card.sync_password.setText("password-m")
     card.confirm.setText("password-m")
     card.sync_in.click()
-    assert fake.calls == [("register", {"server_url": "https://sync.school.org", "username": "mina",
+    assert fake.requests == [("register", {"server_url": "https://sync.school.org", "username": "mina",
                                         "password": "password-m", "role": "student", "teacher_code": ""})]
     assert card.sync_message.text() == "Creating your account…"
     fake.sign_in_failed.emit("username_taken", "This user name is taken. Choose another one, or sign in.")
@@ -189,10 +162,10 @@ def test_a_teacher_account_needs_the_teacher_code(card: SyncCard, fake: FakeServ
     card.sync_password.setText("password-a")
     card.confirm.setText("password-a")
     card.sync_in.click()
-    assert fake.calls == [] and "teacher code" in card.teacher_code_error.text()
+    assert fake.requests == [] and "teacher code" in card.teacher_code_error.text()
     card.teacher_code.setText("wrong-code")
     card.sync_in.click()
-    assert fake.calls[-1] == ("register", {"server_url": "https://sync.school.org", "username": "ms-a",
+    assert fake.requests[-1] == ("register", {"server_url": "https://sync.school.org", "username": "ms-a",
                                            "password": "password-a", "role": "teacher",
                                            "teacher_code": "wrong-code"})
     fake.sign_in_failed.emit("teacher_code", "This is not the teacher code of this server. Ask whoever runs it.")
