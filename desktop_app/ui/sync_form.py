@@ -124,6 +124,7 @@ class SyncCard(Card):
         self.sync_message = QLabel()
         self.sync_message.setWordWrap(True)
         self.sync_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sync_message.hide()  # shown with something to say (_say): no empty gap below the buttons
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.sync_out)
@@ -171,7 +172,7 @@ class SyncCard(Card):
         for error in (self.server_error, self.user_error, self.password_error, self.confirm_error,
                       self.teacher_code_error):
             error.show_message(None)
-        self.sync_message.clear()
+        self._say("")
 
     def sign_in(self) -> None:
         """Check every field; send the sign-in (or registration) only when none has a problem."""
@@ -197,7 +198,7 @@ class SyncCard(Card):
         self._ctx.prefs.server_url = url
         self._ctx.prefs.sync_username = username
         waiting = self.tr("Creating your account…") if creating else self.tr("Signing in…")
-        self.sync_message.setText(waiting if self._ctx.sync.available else "")
+        self._say(waiting if self._ctx.sync.available else "")
         self.sync_in.setEnabled(False)  # one attempt at a time; the outcome re-enables it
         # The password stays until the outcome is known: a server that is merely unreachable
         # must not cost the student retyping it (it is cleared on success or when wrong).
@@ -209,11 +210,11 @@ class SyncCard(Card):
 
     def _action_failed(self, message: str) -> None:
         self.sync_in.setEnabled(True)
-        self.sync_message.setText(message)
+        self._say(message)
 
     def _sign_in_failed(self, why: str, message: str) -> None:
         self.sync_in.setEnabled(True)
-        self.sync_message.clear()
+        self._say("")
         if why == "wrong_credentials":
             self.sync_password.clear()
             self.password_error.show_message(message)
@@ -229,7 +230,11 @@ class SyncCard(Card):
             self.server_error.show_message(message)
             self.server.setFocus()
         else:
-            self.sync_message.setText(message)
+            self._say(message)
+
+    def _say(self, text: str) -> None:
+        self.sync_message.setText(text)
+        self.sync_message.setVisible(bool(text))
 
     def _signed_in(self, signed_in: bool) -> None:
         if not self._ctx.sync.available:
