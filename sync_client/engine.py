@@ -42,7 +42,7 @@ from desktop_app.db.database import LocalDatabase
 from desktop_app.db.models import APPEND_ONLY
 from desktop_app.db.outbox import applying_remote
 from sync_client import clock_repair, outbox, reown, state
-from sync_client.isolation import Isolation, requeue
+from sync_client.isolation import SERVER_ERROR, Isolation, requeue
 from sync_client.apply import apply_changes
 from sync_client.counts import compare_counts
 from sync_client.errors import (AuthRequired, OpsRejected, PayloadTooLarge, Rejection, RequestFailed, ServerFailed,
@@ -174,7 +174,7 @@ class Synchronizer:
                         batch = outbox.next_batch(session, max_ops=isolation.max_ops(self._push_max_ops),
                                                   max_bytes=self.config.push_max_bytes,
                                                   after=(last["hlc"], last["op_id"]) if last else None,
-                                                  exclude=isolation.suspects)
+                                                  exclude_rows=isolation.held_rows)
                     alongside = bool(batch) and _attempts_only(batch)
                     if flying and not alongside:
                         self._settle(*flying.pop(0), result)  # then read the queue again
@@ -191,8 +191,11 @@ class Synchronizer:
             error = self._drain(flying, result)  # stopped with batches in flight
             if error is not None:
                 raise error
+        if result.stopped:
+            return
+        self._set_aside_suspects(result)  # the server took others in this push (it may have been before)
         failing = isolation.still_failing()
-        if failing is not None and not result.stopped:
+        if failing is not None:
             raise failing  # nothing else got through either: the server is failing, not a change
 
     def _drain(self, flying: list[tuple[list[dict[str, Any]], Future[Any]]], result: RoundResult) -> Exception | None:
@@ -213,7 +216,7 @@ class Synchronizer:
         try:
             reply = sending.result()
         except OpsRejected as exc:
-            self._isolation.sent(batch)
+            self._isolation.answered(batch)
             self._set_aside(batch, exc.rejected, result)
             self._set_aside_suspects(result)
             return
@@ -241,14 +244,19 @@ class Synchronizer:
         with self.db.transaction() as session:
             outbox.mark_synced(session, acknowledged)
         result.pushed += len(acknowledged)
-        self._isolation.sent(batch)
+        self._isolation.answered(batch)
         self._set_aside_suspects(result)
 
     def _set_aside_suspects(self, result: RoundResult) -> None:
-        """The server took another change: the changes it failed on alone are set aside."""
+        """The server took another change: the changes it failed on alone are set aside, with
+        the later changes of their rows (so they come back together, in order)."""
+        rows = self._isolation.held_rows
         ops, rejections = self._isolation.proven()
         if ops:
             self._set_aside(ops, rejections, result)
+            with self.db.transaction() as session:
+                outbox.set_aside_rows(session, rows, f"{SERVER_ERROR}: waits for an earlier change of this row "
+                                                     "that the server fails on")
 
     def _set_aside(self, batch: list[dict[str, Any]], rejected: list[Rejection], result: RoundResult) -> None:
         sent = {op["op_id"]: op for op in batch}

@@ -40,10 +40,10 @@ class FailedOp:
 
 
 def next_batch(session: Session, *, max_ops: int, max_bytes: int, after: tuple[str, str] | None = None,
-               exclude: Collection[str] = ()) -> list[dict[str, Any]]:
+               exclude_rows: Collection[tuple[str, str]] = ()) -> list[dict[str, Any]]:
     """The oldest pending ops in wire form, at most `max_ops` and about `max_bytes` of JSON;
     with `after` (hlc, op id), only ops that come after that one (a batch still in flight);
-    never the ops of `exclude` (a few ids).
+    never the ops of the rows `exclude_rows` (a few (table, row id)).
 
     At least one op is returned when any is pending, however large it is (the server's
     413 answer then sets it aside).
@@ -55,8 +55,8 @@ def next_batch(session: Session, *, max_ops: int, max_bytes: int, after: tuple[s
              .limit(max_ops))
     if after is not None:
         query = query.where(tuple_(SyncOperation.hlc, SyncOperation.id) > tuple_(*after))
-    if exclude:
-        query = query.where(SyncOperation.id.not_in(list(exclude)))
+    if exclude_rows:
+        query = query.where(tuple_(SyncOperation.table_name, SyncOperation.row_id).not_in(list(exclude_rows)))
     rows = session.execute(query).all()
     batch: list[dict[str, Any]] = []
     size = 0
@@ -93,6 +93,14 @@ def mark_failed(session: Session, rejections: Iterable[Rejection], sent: dict[st
         table = SyncOperation.__table__
         session.execute(update(table).where(table.c.id == bindparam("b_id")).where(table.c.hlc == bindparam("b_hlc"))
                         .values(status=FAILED, tries=table.c.tries + 1, last_error=bindparam("b_error")), params)
+
+
+def set_aside_rows(session: Session, rows: Collection[tuple[str, str]], error: str) -> None:
+    """Set the pending ops of `rows` aside with `error` (which starts with "code: ")."""
+    if rows:
+        session.execute(update(SyncOperation).where(SyncOperation.status == PENDING)
+                        .where(tuple_(SyncOperation.table_name, SyncOperation.row_id).in_(list(rows)))
+                        .values(status=FAILED, last_error=error).execution_options(synchronize_session=False))
 
 
 def refused_with(code: str) -> Any:

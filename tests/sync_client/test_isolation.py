@@ -31,12 +31,12 @@ class CountingHttp(FaultyHttp):
 
 @pytest.fixture
 def failing_rows(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
-    """Row ids the server's push fails on (500), while the set holds them."""
+    """Row ids (or op ids) the server's push fails on (500), while the set holds them."""
     rows: set[str] = set()
     real = server_push._push
 
     def buggy(conn: Any, db: Any, caller: Any, ops: Any, tries: Any) -> Any:
-        if "*" in rows or any(op.row_id in rows for op in ops):
+        if "*" in rows or any(op.row_id in rows or op.op_id in rows for op in ops):
             raise RuntimeError("a bug in the server's push")
         return real(conn, db, caller, ops, tries)
 
@@ -92,15 +92,18 @@ def test_one_change_the_server_fails_on_is_set_aside_and_the_rest_syncs(
 def test_a_server_failing_every_push_sets_nothing_aside(laptops: tuple[Laptop, Laptop],
                                                         failing_rows: set[str]) -> None:
     a, b = laptops
-    a.answer(20)
+    a.answer(60)
     failing_rows.add("*")
-    with pytest.raises(ServerFailed, match="HTTP 500"):
-        a.sync()
+    for _ in range(2):
+        a.transport.pushes = 0  # type: ignore[attr-defined]
+        with pytest.raises(ServerFailed, match="HTTP 500"):
+            a.sync()
+        assert a.transport.pushes <= 16  # type: ignore[attr-defined]  # halvings (two in flight), not 60+
     assert set(statuses(a).values()) == {"pending"}  # no change blamed: they wait for the server
     failing_rows.clear()
     assert not a.sync().rejected
     b.sync()
-    assert len(b.snapshot()["attempts"]) == 20
+    assert len(b.snapshot()["attempts"]) == 60
 
 
 def test_a_profile_edit_the_server_fails_on_does_not_hold_up_answers(laptops: tuple[Laptop, Laptop],
@@ -123,3 +126,37 @@ def test_a_profile_edit_the_server_fails_on_does_not_hold_up_answers(laptops: tu
     assert not a.sync().rejected
     b.sync()
     assert b.snapshot()["profile"][0][2] == "the edit the server fails on"
+
+
+def test_the_newest_change_failing_is_set_aside_after_the_others_went_through(
+        laptops: tuple[Laptop, Laptop], failing_rows: set[str]) -> None:
+    a, b = laptops
+    answers = a.answer(30)
+    failing_rows.add(answers[-1])
+    result = a.sync()  # does not raise: the server took the 29 others in this push
+    assert [r.row_id for r in result.rejected] == [answers[-1]]
+    b.sync()
+    assert len(b.snapshot()["attempts"]) == 29
+
+
+def test_a_later_edit_of_the_row_waits_for_the_change_the_server_fails_on(
+        laptops: tuple[Laptop, Laptop], failing_rows: set[str]) -> None:
+    a, b = laptops
+    a.edit_profile(target_exam="first", hours_per_day=2.0)  # an insert the server fails on
+    with a.db.transaction() as s:
+        failing_rows.add(s.scalar(select(SyncOperation.id).where(SyncOperation.table_name == "student_profiles")))
+    a.edit_profile(target_exam="second", hours_per_day=3.0)  # an update of that row
+    a.answer(3)
+    result = a.sync()
+    assert [r.table for r in result.rejected] == ["student_profiles"]
+    with a.db.transaction() as s:  # the update is set aside with it, not sent ahead and refused
+        held = s.execute(select(SyncOperation.status, SyncOperation.last_error)
+                         .where(SyncOperation.table_name == "student_profiles")).all()
+    assert len(held) == 2 and all(status == "failed" and error.startswith("server_error:") for status, error in held)
+    b.sync()
+    assert len(b.snapshot()["attempts"]) == 3 and b.snapshot()["profile"] == []
+    failing_rows.clear()
+    assert not a.sync().rejected
+    b.sync()
+    assert a.snapshot()["profile"] == b.snapshot()["profile"]
+    assert b.snapshot()["profile"][0][2:] == ("second", a.snapshot()["profile"][0][3], 3.0)
