@@ -44,7 +44,7 @@ class SettingsPage(QWidget):
         self.font_size.currentIndexChanged.connect(
             lambda _i: setattr(ctx.prefs, "font_scale", float(self.font_size.currentData())))
         form = QFormLayout()
-        form.addRow(self._label(self.tr("&Theme"), self.theme), self.theme)
+        form.addRow(self._label(self.tr("The&me"), self.theme), self.theme)
         form.addRow(self._label(self.tr("Text &size"), self.font_size), self.font_size)
         appearance.body.addLayout(form)
 
@@ -74,7 +74,7 @@ class SettingsPage(QWidget):
         account_card.body.addWidget(self.keep)
         account_card.body.addWidget(self.switch, 0, Qt.AlignmentFlag.AlignLeft)
 
-        self.sync_card = SyncCard(ctx)
+        self.sync_card = SyncCard(ctx, role=account.role)
 
         self.class_card = self._class_card() if account.role == "student" else None
 

@@ -66,7 +66,7 @@ class SyncCard(Card):
     signals on the GUI thread.
     """
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, role: str = "student") -> None:
         super().__init__(self.tr("Sync"), parent)
         self._ctx = ctx
         self.sync_note = QLabel()
@@ -83,7 +83,7 @@ class SyncCard(Card):
         self.sync_password.setAccessibleName(self.tr("Sync password"))
         self.password_error = FieldError(self.sync_password)
         # A new account on the server (the CLI's `register`): the same fields and three more.
-        self.create = QCheckBox(self.tr("&Create an account on this server"))
+        self.create = QCheckBox(self.tr("Create an account on this ser&ver"))
         self.create.setToolTip(self.tr("For a first sign-in: the server has no account for you yet."))
         self.confirm = QLineEdit()
         self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
@@ -93,6 +93,9 @@ class SyncCard(Card):
         self.role.addItem(self.tr("Student"), "student")
         self.role.addItem(self.tr("Teacher"), "teacher")
         self.role.setAccessibleName(self.tr("Account on the server for a"))
+        # The local account's role: a teacher who keeps the default must not become a student
+        # on the server (and then here: signing in takes the server's role).
+        self.role.setCurrentIndex(max(0, self.role.findData(role)))
         self.teacher_code = QLineEdit()
         self.teacher_code.setEchoMode(QLineEdit.EchoMode.Password)  # a secret of the school
         self.teacher_code.setAccessibleName(self.tr("Teacher code"))
@@ -106,7 +109,7 @@ class SyncCard(Card):
         form.addRow("", self.create)
         self._confirm_cell = with_error(self.confirm, self.confirm_error)
         form.addRow(_label(self.tr("&Repeat password"), self.confirm), self._confirm_cell)
-        form.addRow(_label(self.tr("I am &a"), self.role), self.role)
+        form.addRow(_label(self.tr("&I am a"), self.role), self.role)
         self._code_cell = with_error(self.teacher_code, self.teacher_code_error)
         form.addRow(_label(self.tr("&Teacher code"), self.teacher_code), self._code_cell)
         for field in (self.server, self.sync_user, self.sync_password, self.confirm, self.teacher_code):
@@ -117,7 +120,7 @@ class SyncCard(Card):
         self.sync_in.clicked.connect(self.sign_in)
         self.sync_out = button(self.tr("Sign out of sync"), icon_name="sync-offline")
         self.sync_out.clicked.connect(ctx.sync.sign_out)
-        self.sync_now = button(self.tr("Sync &now"), icon_name="sync-done", tooltip=self.tr("Sync now (F5)"))
+        self.sync_now = button(self.tr("S&ync now"), icon_name="sync-done", tooltip=self.tr("Sync now (F5)"))
         self.sync_now.clicked.connect(ctx.sync.sync_now)
         # The outcome of an attempt, on its own row: beside the buttons it wrapped into a
         # narrow column of three lines.

@@ -207,3 +207,10 @@ def test_a_student_creates_a_server_account_from_settings(qtbot: QtBot, live: An
     window.close()
     window.runner.shutdown()
     window.runner.db.close()
+
+
+def test_creating_the_server_account_starts_from_the_local_accounts_role(card: SyncCard, qtbot: QtBot) -> None:
+    assert card.role.currentData() == "student"
+    teachers = SyncCard(card._ctx, role="teacher")  # a teacher's Settings
+    qtbot.addWidget(teachers)
+    assert teachers.role.currentData() == "teacher"  # keeping the default does not make them a student
