@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -46,8 +47,10 @@ def settings(tmp_path: Path) -> QSettings:
 def make_window(qtbot: QtBot, data_dir: Path, settings: QSettings, secrets: SecretStore) -> Iterator:
     windows: list[MainWindow] = []
 
-    def make() -> MainWindow:
-        window = build_window(data_dir, settings=settings, secrets=secrets)
+    def make(sync_factory: Any = None) -> MainWindow:
+        """The app's window, started; `sync_factory` as build_window takes it (default: the app's)."""
+        extra = {"sync_factory": sync_factory} if sync_factory is not None else {}
+        window = build_window(data_dir, settings=settings, secrets=secrets, **extra)
         qtbot.addWidget(window)
         window.resize(1180, 760)
         window.show()

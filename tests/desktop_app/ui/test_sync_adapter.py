@@ -68,16 +68,10 @@ def test_the_visible_screen_shows_what_a_sync_brought(home_window: Any, student:
     qtbot.waitUntil(lambda: home.days.text() == "10 days left", timeout=10_000)
 
 
-def test_refused_changes_and_sync_now_are_in_reach(qtbot: QtBot, data_dir: Path, student: str, settings: QSettings,
-                                                   secrets: SecretStore) -> None:
+def test_refused_changes_and_sync_now_are_in_reach(qtbot: QtBot, make_window: Any, student: str) -> None:
     fake = FakeService()
     fake.signed_in = True
-    window = build_window(data_dir, settings=settings, secrets=secrets,
-                          sync_factory=lambda db, folder: ServiceSyncController(fake))
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.ready, timeout=20_000):
-        window.start()
+    window = make_window(lambda db, folder: ServiceSyncController(fake))
     qtbot.waitUntil(lambda: window.workspace is not None, timeout=20_000)
     # The worker reports the changes the server refused (at start, and whenever they change).
     refused = FailedOp(op_id="op-1", table="question_attempts", row_id="r", operation="insert",
@@ -98,6 +92,3 @@ def test_refused_changes_and_sync_now_are_in_reach(qtbot: QtBot, data_dir: Path,
     assert fake.calls == ["sync_now", "sync_now"]
     fake.ops_failed.emit([])  # resolved: the list goes away
     assert not page.sync_card.refused.isVisible()
-    window.close()
-    window.runner.shutdown()
-    window.runner.db.close()

@@ -1,16 +1,11 @@
 """Settings → Sync: every field checked before anything is sent; old messages cleared."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from desktop_app.credentials import SecretStore
-from desktop_app.ui.app import build_window
 from desktop_app.ui.sync_adapter import ServiceSyncController
 from desktop_app.ui.sync_form import SyncCard, problems
 from desktop_app.ui.workspace import SETTINGS
@@ -23,20 +18,11 @@ def fake() -> FakeService:
 
 
 @pytest.fixture
-def card(qtbot: QtBot, data_dir: Path, student: str, settings: QSettings, secrets: SecretStore,
-         fake: FakeService) -> Iterator[SyncCard]:
-    window = build_window(data_dir, settings=settings, secrets=secrets,
-                          sync_factory=lambda db, folder: ServiceSyncController(fake))
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.ready, timeout=20_000):
-        window.start()
+def card(qtbot: QtBot, make_window: Any, student: str, fake: FakeService) -> SyncCard:
+    window = make_window(lambda db, folder: ServiceSyncController(fake))
     qtbot.waitUntil(lambda: window.workspace is not None, timeout=20_000)
     window.workspace.go(SETTINGS)
-    yield window.workspace.settings.sync_card
-    window.close()
-    window.runner.shutdown()
-    window.runner.db.close()
+    return window.workspace.settings.sync_card
 
 
 def test_problems_of_a_form() -> None:
@@ -175,16 +161,12 @@ def test_a_teacher_account_needs_the_teacher_code(card: SyncCard, fake: FakeServ
     assert not card.create.isChecked() and card.sync_in.text() == "Sign in to sync"
 
 
-def test_a_student_creates_a_server_account_from_settings(qtbot: QtBot, live: Any, data_dir: Path, student: str,
-                                                          settings: QSettings, secrets: SecretStore) -> None:
+def test_a_student_creates_a_server_account_from_settings(qtbot: QtBot, live: Any, make_window: Any,
+                                                          student: str) -> None:
     """The real sync worker against the real server: a wrong teacher code, then a student account."""
     from desktop_app.ui.sync_adapter import service_controller
 
-    window = build_window(data_dir, settings=settings, secrets=secrets, sync_factory=service_controller)
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(window.ready, timeout=20_000):
-        window.start()
+    window = make_window(service_controller)
     qtbot.waitUntil(lambda: window.workspace is not None, timeout=20_000)
     window.workspace.go(SETTINGS)
     card = window.workspace.settings.sync_card
