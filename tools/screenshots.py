@@ -35,7 +35,7 @@ from desktop_app.ui.app import application, build_window  # noqa: E402
 from desktop_app.ui.main_window import MainWindow  # noqa: E402
 from desktop_app.ui.sync_adapter import ServiceSyncController  # noqa: E402
 from desktop_app.ui.sync_controller import SyncController, UnavailableSyncController  # noqa: E402
-from desktop_app.ui.workspace import CLASSES, HOME, PLAN, PRACTICE, SETTINGS, SYLLABUS  # noqa: E402
+from desktop_app.ui.workspace import HOME, PLAN, PRACTICE, SETTINGS, SYLLABUS  # noqa: E402
 from sync_client import outbox  # noqa: E402
 from sync_client.classes import Cached  # noqa: E402
 from sync_client.outbox import FailedOp  # noqa: E402
@@ -316,13 +316,11 @@ def make_class(data_dir: Path, store: SecretStore) -> Cached:
 def classes_screen(data_dir: Path, cached: Cached, tmp: Path, theme: str, prefix: str,
                    size: tuple[int, int]) -> None:
     window = open_window(data_dir, tmp, theme=theme, size=size, sync=_TeacherSync(_ClassFromHere(cached)))
-    wait(lambda: window.workspace is not None and window.workspace.home.data is not None)
-    ws = window.workspace
-    ws.go(CLASSES)
+    wait(lambda: window.workspace is not None and window.workspace.classes is not None)
+    ws = window.workspace  # a teacher's window opens on Classes
     wait(lambda: ws.classes.current_table() is not None)
     ws.classes.sort_by(0)
     snap(window, f"{prefix}classes")
-    ws.go(HOME)
     close(window)
 
 

@@ -33,7 +33,8 @@ SyncFactory = Callable[[LocalDatabase, Path], SyncController]
 
 class MainWindow(QMainWindow):
     """Signals: `ready()` once the first screen after opening is shown (tests, bench);
-    `workspace_ready()` when Home has shown its data."""
+    `workspace_ready()` when the workspace's first page (Home; Classes for a teacher) has
+    shown its data."""
 
     ready = Signal()
     workspace_ready = Signal()
@@ -135,12 +136,12 @@ class MainWindow(QMainWindow):
             self.profile_page = None
         self.workspace = Workspace(self.ctx, self.account)
         self.workspace.sign_out.connect(self._sign_out)
-        self.workspace.home.loaded.connect(self._home_loaded)
+        self.workspace.first_page.loaded.connect(self._first_page_loaded)
         self.pages.addWidget(self.workspace)
         self.pages.setCurrentWidget(self.workspace)
         self.workspace.start()
 
-    def _home_loaded(self) -> None:
+    def _first_page_loaded(self) -> None:
         self.workspace_ready.emit()
 
     def _sign_out(self) -> None:

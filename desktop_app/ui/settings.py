@@ -1,4 +1,4 @@
-"""Settings: appearance, the exam profile, this account, the sync server (ui/sync_form.py), a class."""
+"""Settings: appearance, the exam profile (students), this account, the sync server (ui/sync_form.py), a class."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -48,18 +48,8 @@ class SettingsPage(QWidget):
         form.addRow(self._label(self.tr("Text &size"), self.font_size), self.font_size)
         appearance.body.addLayout(form)
 
-        exam = Card(self.tr("Your exam"))
-        save_text = self.tr("Save exam details")
-        self.profile = ProfileForm(ctx, account.id, action=save_text)
-        self.profile.saved.connect(self._profile_saved)
-        self.save_profile = button(save_text, icon_name="correct")
-        self.save_profile.clicked.connect(self.profile.save)
-        self.profile_status = QLabel()
-        exam.body.addWidget(self.profile)
-        row = QHBoxLayout()
-        row.addWidget(self.profile_status, 1)
-        row.addWidget(self.save_profile)
-        exam.body.addLayout(row)
+        self.profile: ProfileForm | None = None  # a teacher sits no exam: no exam card
+        self.exam_card = self._exam_card(ctx, account.id) if account.role != "teacher" else None
 
         account_card = Card(self.tr("Account"))
         self.who = QLabel(self.tr("Signed in as %1 (%2).").replace("%1", account.display_name)
@@ -81,12 +71,28 @@ class SettingsPage(QWidget):
         column = scrolling_page(self, max_ems=64)  # readable lines
         column.addWidget(heading(self.tr("Settings")))
         column.addWidget(appearance)
-        column.addWidget(exam)
+        if self.exam_card is not None:
+            column.addWidget(self.exam_card)
         column.addWidget(account_card)
         column.addWidget(self.sync_card)
         if self.class_card is not None:
             column.addWidget(self.class_card)
         column.addStretch(1)
+
+    def _exam_card(self, ctx: AppContext, student_id: str) -> Card:
+        exam = Card(self.tr("Your exam"))
+        save_text = self.tr("Save exam details")
+        self.profile = ProfileForm(ctx, student_id, action=save_text)
+        self.profile.saved.connect(self._profile_saved)
+        self.save_profile = button(save_text, icon_name="correct")
+        self.save_profile.clicked.connect(self.profile.save)
+        self.profile_status = QLabel()
+        exam.body.addWidget(self.profile)
+        row = QHBoxLayout()
+        row.addWidget(self.profile_status, 1)
+        row.addWidget(self.save_profile)
+        exam.body.addLayout(row)
+        return exam
 
     def _class_card(self) -> Card:
         """A student joins their teacher's class with its code (needs the sync sign-in)."""
@@ -154,11 +160,12 @@ class SettingsPage(QWidget):
         view, remembered, class_name = data
         if self.class_card is not None and class_name and not self.join_message.text():
             self.join_message.setText(self.tr("You are in the class %1.").replace("%1", class_name))
-        self.profile.load(view)
+        if self.profile is not None:
+            self.profile.load(view)
+            self.profile_status.clear()
         self.keep.blockSignals(True)
         self.keep.setChecked(remembered)
         self.keep.blockSignals(False)
-        self.profile_status.clear()
         self.loaded.emit()
 
     def _profile_saved(self, view: object) -> None:

@@ -15,12 +15,18 @@ from desktop_app.ui.practice import PracticePage
 from desktop_app.ui.settings import SettingsPage
 from desktop_app.ui.syllabus import SyllabusPage
 
-HOME, PRACTICE, PLAN, SYLLABUS, SETTINGS, CLASSES = range(6)  # Classes last: the others keep their
-# index (and Ctrl+number) whatever the role
+HOME, PRACTICE, PLAN, SYLLABUS, SETTINGS, CLASSES = range(6)  # page indices, whatever the role
+_STUDENTS_ONLY = (HOME, PLAN)  # a teacher sits no exam: no countdown, no study plan
 
 
 class Workspace(QWidget):
-    """Signals: `sign_out()`."""
+    """A teacher's navigation is Practice (to try the questions), Syllabus, Settings and
+    Classes, and opens on Classes; a student's has Home and the Study plan too, and opens on
+    Home. Every page keeps its index (HOME...CLASSES) either way; Ctrl+1... follow the
+    entries shown.
+
+    Signals: `sign_out()`; `first_page` is the page shown on opening (its `loaded()` signal
+    says the workspace is ready)."""
 
     sign_out = Signal()
 
@@ -32,7 +38,10 @@ class Workspace(QWidget):
         self.plan = PlanPage(ctx, account.id)
         self.syllabus = SyllabusPage(ctx, account.id, publish=account.role == "teacher")
         self.settings = SettingsPage(ctx, account)
-        self.classes = ClassesPage(ctx, ctx.sync.classes_client()) if account.role == "teacher" else None
+        teacher = account.role == "teacher"
+        self.classes = ClassesPage(ctx, ctx.sync.classes_client()) if teacher else None
+        self._first = CLASSES if teacher else HOME
+        self.first_page = self.classes if self.classes is not None else self.home
         self.pages = QStackedWidget()
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -43,15 +52,20 @@ class Workspace(QWidget):
                    (self.settings, self.tr("Settings"), "settings"))
         if self.classes is not None:
             entries += ((self.classes, self.tr("Classes"), "account"),)
-        for number, (page, label, icon_name) in enumerate(entries, start=1):
+        number = 0
+        for index, (page, label, icon_name) in enumerate(entries):
             self.pages.addWidget(page)
             item = QListWidgetItem(icon(icon_name), label)
-            item.setToolTip(self.tr("%1 (Ctrl+%2)").replace("%1", label).replace("%2", str(number)))
             self.nav.addItem(item)
+            if teacher and index in _STUDENTS_ONLY:
+                item.setHidden(True)
+                continue
+            number += 1
+            item.setToolTip(self.tr("%1 (Ctrl+%2)").replace("%1", label).replace("%2", str(number)))
             for modifier in ("Ctrl", "Alt"):
                 shortcut = QShortcut(QKeySequence(f"{modifier}+{number}"), self)
                 shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-                shortcut.activated.connect(lambda i=number - 1: self.go(i, focus_page=True))
+                shortcut.activated.connect(lambda i=index: self.go(i, focus_page=True))
         self._fit_nav()
         # After the restyle (connected first, in app.build_window): the text size changed while open.
         ctx.prefs.appearance_changed.connect(self._fit_nav)
@@ -77,7 +91,7 @@ class Workspace(QWidget):
         self.nav.setFixedWidth(max(self.nav.sizeHintForColumn(0), 120) + 28)
 
     def start(self) -> None:
-        self.nav.setCurrentRow(HOME)  # shows Home and loads its data (currentRowChanged)
+        self.nav.setCurrentRow(self._first)  # shows the page and loads its data (currentRowChanged)
 
     def go(self, index: int, *, focus_page: bool = False) -> None:
         if self.nav.currentRow() != index:

@@ -135,6 +135,13 @@ def test_a_new_teacher_skips_the_exam_step(qtbot: QtBot, make_window, secrets) -
     with qtbot.waitSignal(window.workspace_ready, timeout=20_000):
         page.accept()
     assert window.profile_page is None and window.pages.currentWidget() is window.workspace
-    assert window.workspace.classes is not None  # the teacher's Classes are one click away
+    ws = window.workspace
+    assert ws.pages.currentWidget() is ws.classes  # a teacher opens on their Classes
+    shown = [ws.nav.item(i).text() for i in range(ws.nav.count()) if not ws.nav.item(i).isHidden()]
+    assert shown == ["Practice", "Syllabus", "Settings", "Classes"]  # no countdown, no study plan
+    qtbot.keyClick(ws, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)  # Ctrl+number: the entries shown
+    assert ws.pages.currentWidget() is ws.settings
+    qtbot.waitUntil(lambda: ws.settings.who.isVisible())
+    assert ws.settings.exam_card is None and ws.settings.profile is None  # no "Your exam" card either
     with window.ctx.runner.db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(StudentProfile)) == 0
