@@ -6,15 +6,18 @@ deleted (that read "4 1/2" as 41/2 = 20.5):
 - a decimal, with a point or a decimal comma: "3.5", "3,5", "0,0041";
 - a fraction "7/2", or a mixed number "4 1/2", "-2 3/4", "4½": a whole number, a space and a
   fraction between 0 and 1 ("4 5/2" is refused rather than guessed at);
-- thousands grouped with commas ("18,000", "1,234,567.5") or single spaces ("20 700",
+- thousands grouped with commas ("1,234,567", "18,000.5") or single spaces ("20 700",
   "20 700,5"): a first group of 1-3 digits not starting with 0, then groups of exactly three.
   A single comma that does not group thousands is a decimal comma ("0,125", "2,1250").
 
-"2,125" alone is both: 2125 to a UK student, 2.125 to one who writes a decimal comma. Both
-readings are kept and `grade` marks the answer right when either is: taking only one would mark
-right answers wrong for the students who write the other way, and the two readings differ a
-thousandfold, so a student who meant the other one is almost never right by accident. Where a
-single number is needed (`parse_number`, the stored form of a wrong answer) it is the UK reading.
+"2,125" or "18,000" alone (one comma, then exactly three digits) is both: 2125 to a UK student, 2.125 to
+one who writes a decimal comma. It is read one way only, the way the student said they write
+numbers (`comma="thousands"` or `comma="decimal"`): accepting either reading marked wrong
+answers right (a student who typed 2125 metres where 2.125 km were asked). With no `comma`
+given, `parse_number` and `grade` raise AmbiguousNumberError, carrying both readings, before
+anything is compared with the correct answer: the practice screen asks the student which way
+they write numbers (the answer stays unrecorded) and grades the same answer under the choice.
+Every other form reads the same whatever `comma` says.
 
 Anything else raises AnswerFormatError with a message, naming the accepted forms, that the
 practice screen shows under the field; nothing is recorded.
@@ -26,6 +29,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Literal
 
 _SIGN = re.compile(r"([+-]) ?")
 _DECIMAL = re.compile(r"\d+(?:[.,]\d*)?|[.,]\d+")
@@ -34,11 +38,23 @@ _COMMA_GROUPS = re.compile(r"[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
 _SPACE_GROUPS = re.compile(r"[1-9]\d{0,2}(?: \d{3})+(?:[.,]\d*)?")
 _FRACTION = re.compile(r"(?:(\d+) )?(\d+) ?/ ?(\d+)")  # the whole number makes it mixed
 
+Comma = Literal["thousands", "decimal"]
+COMMA_READINGS: tuple[Comma, ...] = ("thousands", "decimal")  # the order of `_readings`' two values
+
 _UNREADABLE = "Type a number such as 3.5, 3,5, 7/2, 4 1/2, 18,000 or 18 000."
 
 
 class AnswerFormatError(ValueError):
     """The answer cannot be read (not a wrong answer: the student is asked to fix it)."""
+
+
+class AmbiguousNumberError(AnswerFormatError):
+    """`typed` ("2,125") reads as `thousands` (2125) or `decimal` (2.125) and no `comma` was
+    given. Not a wrong answer: the caller asks the student and tries again with `comma`."""
+
+    def __init__(self, typed: str, *, thousands: float, decimal: float) -> None:
+        super().__init__(f"Does {typed} mean {stored_form(thousands)} or {stored_form(decimal)}?")
+        self.typed, self.thousands, self.decimal = typed, thousands, decimal
 
 
 @dataclass(frozen=True)
@@ -84,12 +100,11 @@ def _unsigned_readings(text: str) -> tuple[float, ...]:
     return (float((whole or 0) + Fraction(numerator, denominator)),)
 
 
-def readings(raw: str) -> tuple[float, ...]:
-    """Every value `raw` can mean: one, or two for "2,125" (the UK reading first).
+def _readings(text: str) -> tuple[float, ...]:
+    """Every value normalised `text` can mean: one, or (thousands, decimal) for "2,125".
 
     Raises AnswerFormatError when it cannot be read, including a number too large for a float.
     """
-    text = _normalised(raw)
     sign = _SIGN.match(text)
     negative = sign is not None and sign.group(1) == "-"
     try:
@@ -103,23 +118,40 @@ def readings(raw: str) -> tuple[float, ...]:
     return tuple(-value if negative else value for value in values)
 
 
-def parse_number(raw: str) -> float:
-    """The value of a typed number (the UK reading of "2,125"); raises AnswerFormatError."""
-    return readings(raw)[0]
+def parse_number(raw: str, *, comma: Comma | None = None) -> float:
+    """The value of a typed number, "2,125" read as `comma` says.
+
+    Raises AmbiguousNumberError for "2,125" when `comma` is None, AnswerFormatError when `raw`
+    cannot be read.
+    """
+    if comma is not None and comma not in COMMA_READINGS:
+        raise ValueError(f"comma must be one of {COMMA_READINGS}, not {comma!r}")
+    text = _normalised(raw)
+    values = _readings(text)
+    if len(values) == 1:
+        return values[0]
+    if comma is None:
+        raise AmbiguousNumberError(text, thousands=values[0], decimal=values[1])
+    return values[COMMA_READINGS.index(comma)]
 
 
-def _stored(value: float) -> str:
+def stored_form(value: float) -> str:
+    """How a number is stored as an answer and shown: "2125", "2.125"."""
     return repr(value) if value != int(value) else str(int(value))
 
 
 def grade(*, question_type: str, correct_answer: str, tolerance: float | None,
-          options: list[str] | None, answer: str) -> Graded:
-    """Grade `answer` for a question; raises AnswerFormatError when it cannot be read."""
+          options: list[str] | None, answer: str, comma: Comma | None = None) -> Graded:
+    """Grade `answer` for a question, a numerical one read as `parse_number(answer, comma=comma)`.
+
+    Raises AnswerFormatError when it cannot be read, and its subclass AmbiguousNumberError for
+    "2,125" when `comma` is None (raised before the correct answer is looked at).
+    """
     if question_type == "numerical":
+        value = parse_number(answer, comma=comma)  # first: an ambiguous answer learns nothing
         expected, margin = float(correct_answer), (tolerance or 0.0) + 1e-9
-        values = readings(answer)
-        right = [value for value in values if math.isclose(value, expected, rel_tol=0.0, abs_tol=margin)]
-        return Graded(answer=_stored((right or values)[0]), is_correct=bool(right))
+        right = math.isclose(value, expected, rel_tol=0.0, abs_tol=margin)
+        return Graded(answer=stored_form(value), is_correct=right)
     if question_type == "true_false":
         text = answer.strip().lower()
         if text not in ("true", "false"):

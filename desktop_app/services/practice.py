@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from desktop_app.db.models import Concept, Question, QuestionAttempt, Topic
 from desktop_app.engine.input_errors import EmptySyllabusError
 from desktop_app.services import learner
-from desktop_app.services.answers import grade
+from desktop_app.services.answers import Comma, grade
 from desktop_app.services.progress import record_attempt
 
 RECENT = 5  # questions the policy avoids repeating
@@ -92,16 +92,18 @@ def display_answer(question: Question) -> str:
 
 
 def submit_answer(session: Session, *, student_id: str, question_id: str, answer: str, time_taken_seconds: float,
-                  confidence: int | None, now: datetime) -> Feedback:
-    """Grade and record an answer. Raises AnswerFormatError (nothing written) for an unreadable
-    answer, ValueError for a confidence outside 1..5. The caller commits."""
+                  confidence: int | None, now: datetime, comma: Comma | None = None) -> Feedback:
+    """Grade and record an answer, "2,125" read as `comma` says (answers.grade). Raises
+    AnswerFormatError (nothing written) for an unreadable answer, its subclass
+    AmbiguousNumberError for "2,125" without `comma`, ValueError for a confidence outside 1..5.
+    The caller commits."""
     if confidence is not None and not 1 <= confidence <= 5:
         raise ValueError("confidence must be 1..5")
     question = session.get(Question, question_id)
     if question is None:
         raise LookupError(f"no question {question_id}")
     graded = grade(question_type=question.type, correct_answer=question.correct_answer,
-                   tolerance=question.tolerance, options=question.options, answer=answer)
+                   tolerance=question.tolerance, options=question.options, answer=answer, comma=comma)
     recorded = record_attempt(session, student_id=student_id, question_id=question_id, answer=graded.answer,
                               is_correct=graded.is_correct, time_taken_seconds=time_taken_seconds,
                               confidence=confidence, now=now)

@@ -2,9 +2,14 @@
 
 Keys: 1-9 or A-I pick an option, T/F answer true/false, Enter submits, Enter again goes
 on. The attempt is committed by the worker before the feedback appears; a malformed
-number shows its problem next to the field and records nothing.
+number shows its problem next to the field and records nothing. An answer like "2,125",
+before the student has said how they write numbers, raises the question of ui/comma_question.py
+(nothing recorded until they choose; then that answer is graded without a second submit).
 """
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
 
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPalette, QShowEvent
@@ -13,8 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.services import practice
-from desktop_app.services.answers import AnswerFormatError
+from desktop_app.services.answers import AmbiguousNumberError, AnswerFormatError
 from desktop_app.services.practice import Feedback, NextQuestion
+from desktop_app.ui.comma_question import CommaQuestion
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.icons import IconLabel
 from desktop_app.ui.theme import ScaledLabel, heading
@@ -74,6 +80,8 @@ class PracticePage(QWidget):
         self.number.setAccessibleName(self.tr("Your answer"))
         self.number.setPlaceholderText(self.tr("a number, e.g. 3.5, 3,5, 7/2, 4 1/2 or 18,000"))
         self.number_error = FieldError(self.number)
+        self.comma_question = CommaQuestion(ctx.prefs)
+        self.number.textEdited.connect(lambda _text: self._drop_comma_question())
         self.choice_error = QLabel()
         self.choice_error.setProperty("role", "error")
         self.choice_error.hide()
@@ -83,6 +91,8 @@ class PracticePage(QWidget):
         self.card.body.addLayout(self.answer_box)
         self.card.body.addWidget(self.number)
         self.card.body.addWidget(self.number_error)
+        self.card.body.addWidget(self.comma_question)
+        QWidget.setTabOrder(self.number, self.comma_question.thousands)
         self.card.body.addWidget(self.choice_error)
 
         self.confidence = QSlider(Qt.Orientation.Horizontal)
@@ -225,6 +235,7 @@ class PracticePage(QWidget):
         self._build_answers(q.type, q.options)
         self.confidence.setValue(0)
         self.number_error.show_message(None)
+        self._drop_comma_question()
         self.choice_error.hide()
         self._set_inputs_enabled(True)
         self._start_clock_when_seen = not self.isVisible()  # fetched ahead: time from when it is seen
@@ -294,8 +305,8 @@ class PracticePage(QWidget):
         return str(checked.property("answer")) if checked else None
 
     def submit_answer(self) -> None:
-        if self.current is None or self.feedback is not None or self._busy:
-            return
+        if self.current is None or self.feedback is not None or self._busy or not self.comma_question.isHidden():
+            return  # (a visible comma question sends this answer again itself, once answered)
         answer = self._answer()
         if answer is None:
             self.choice_error.setText(self.tr("Choose an answer first."))
@@ -303,19 +314,30 @@ class PracticePage(QWidget):
             return
         self.number_error.show_message(None)
         self.choice_error.hide()
-        seconds = self._elapsed.elapsed() / 1000.0
-        confidence = self.confidence.value() or None
-        student, question_id, now = self._student_id, self.current.question.id, self._ctx.now()
+        self._send(answer, seconds=self._elapsed.elapsed() / 1000.0, confidence=self.confidence.value() or None,
+                   now=self._ctx.now())
+
+    def _send(self, answer: str, *, seconds: float, confidence: int | None, now: datetime) -> None:
+        """Grade and record `answer` on the worker, "2,125" read as the student said (if they did)."""
+        student, question_id, comma = self._student_id, self.current.question.id, self._ctx.prefs.number_comma
         self._busy = True
         self._set_inputs_enabled(False)
         self._ctx.runner.write(
             lambda s: practice.submit_answer(s, student_id=student, question_id=question_id, answer=answer,
-                                             time_taken_seconds=seconds, confidence=confidence, now=now),
-            on_success=self._show_feedback, on_failure=self._submit_failed)
+                                             time_taken_seconds=seconds, confidence=confidence, now=now,
+                                             comma=comma),
+            on_success=self._show_feedback,
+            on_failure=lambda exc: self._submit_failed(
+                exc, retry=lambda: self._send(answer, seconds=seconds, confidence=confidence, now=now)))
 
-    def _submit_failed(self, exc: Exception) -> None:
+    def _submit_failed(self, exc: Exception, *, retry: Callable[[], None]) -> None:
         self._busy = False
         self._set_inputs_enabled(True)
+        if isinstance(exc, AmbiguousNumberError):
+            self.comma_question.ask(exc, retry=retry)
+            self.number.setAccessibleDescription(self.comma_question.label.text())
+            self.number.setFocus()  # not on a choice: a second Enter (for "next") must not choose
+            return
         if not isinstance(exc, AnswerFormatError):
             raise exc
         message = QCoreApplication.translate("answers", str(exc))  # the service's sentence, translatable
@@ -375,6 +397,10 @@ class PracticePage(QWidget):
         super().keyPressEvent(event)
 
     # --- small helpers ------------------------------------------------------------------
+
+    def _drop_comma_question(self) -> None:
+        self.comma_question.cancel()
+        self.number.setAccessibleDescription(self.number_error.text())
 
     def _set_inputs_enabled(self, enabled: bool) -> None:
         for w in (*self.choices.buttons(), self.number, self.confidence, self.submit, self.skip):

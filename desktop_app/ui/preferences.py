@@ -1,11 +1,13 @@
 """The user's preferences, kept with QSettings (organisation "AdaptiveLearning").
 
-Only harmless values live here: theme, font size, the sync server's address and user
-name. Secrets never do (credentials.SecretStore holds them).
+Only harmless values live here: theme, font size, how a typed "2,125" is read, the sync
+server's address and user name. Secrets never do (credentials.SecretStore holds them).
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Signal
+
+from desktop_app.services.answers import COMMA_READINGS, Comma
 
 ORGANISATION = "AdaptiveLearning"
 APPLICATION = "Adaptive Learning"
@@ -48,6 +50,22 @@ class Preferences(QObject):
         if abs(value - self.font_scale) > 1e-9:
             self._s.setValue("appearance/font_scale", float(value))
             self.appearance_changed.emit()
+
+    @property
+    def number_comma(self) -> Comma | None:
+        """How an answer like "2,125" is read: "thousands" (2125), "decimal" (2.125), or None
+        while the student has not said (practice asks the first time)."""
+        value = str(self._s.value("input/number_comma", ""))
+        return next((comma for comma in COMMA_READINGS if comma == value), None)
+
+    @number_comma.setter
+    def number_comma(self, value: Comma | None) -> None:
+        if value is None:
+            self._s.remove("input/number_comma")
+        elif value in COMMA_READINGS:
+            self._s.setValue("input/number_comma", value)
+        else:
+            raise ValueError(value)
 
     @property
     def server_url(self) -> str:

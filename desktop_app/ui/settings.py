@@ -1,4 +1,5 @@
-"""Settings: appearance, the exam profile (students), this account, the sync server (ui/sync_form.py), a class."""
+"""Settings: appearance and how "2,125" is read, the exam profile (students), this account, the sync
+server (ui/sync_form.py), a class."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -30,7 +31,7 @@ class SettingsPage(QWidget):
         super().__init__(parent)
         self._ctx, self._account = ctx, account
 
-        appearance = Card(self.tr("Appearance"))
+        appearance = Card(self.tr("Appearance and typing"))
         self.theme = QComboBox()
         for label, value in ((self.tr("Follow the system"), "system"), (self.tr("Light"), "light"),
                              (self.tr("Dark"), "dark")):
@@ -43,9 +44,19 @@ class SettingsPage(QWidget):
         self.font_size.setCurrentIndex(max(0, self.font_size.findData(ctx.prefs.font_scale)))
         self.font_size.currentIndexChanged.connect(
             lambda _i: setattr(ctx.prefs, "font_scale", float(self.font_size.currentData())))
+        self.number_comma = QComboBox()
+        for label, value in ((self.tr("Ask me the first time"), ""),
+                             (self.tr("2125: the comma groups thousands"), "thousands"),
+                             (self.tr("2.125: a decimal comma"), "decimal")):
+            self.number_comma.addItem(label, value)
+        self.number_comma.setToolTip(self.tr("Only a comma followed by exactly three digits reads two ways"))
+        self._show_number_comma()
+        self.number_comma.currentIndexChanged.connect(
+            lambda _i: setattr(ctx.prefs, "number_comma", self.number_comma.currentData() or None))
         form = QFormLayout()
         form.addRow(self._label(self.tr("The&me"), self.theme), self.theme)
         form.addRow(self._label(self.tr("Text &size"), self.font_size), self.font_size)
+        form.addRow(self._label(self.tr("N&umbers: 2,125 means"), self.number_comma), self.number_comma)
         appearance.body.addLayout(form)
 
         self.profile: ProfileForm | None = None  # a teacher sits no exam: no exam card
@@ -149,7 +160,14 @@ class SettingsPage(QWidget):
         label.setBuddy(buddy)
         return label
 
+    def _show_number_comma(self) -> None:
+        """The preference as it is now (Practice sets it when the student answers its question)."""
+        self.number_comma.blockSignals(True)
+        self.number_comma.setCurrentIndex(max(0, self.number_comma.findData(self._ctx.prefs.number_comma or "")))
+        self.number_comma.blockSignals(False)
+
     def refresh(self) -> None:
+        self._show_number_comma()
         student = self._account.id
         self._ctx.runner.query(
             lambda s: (get_profile(s, student_id=student), accounts.is_remembered(s, user_id=student),

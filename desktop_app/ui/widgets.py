@@ -73,7 +73,8 @@ class Card(QFrame):
 
 
 class Notice(QFrame):
-    """A highlighted sentence (the planner's statement, empty states)."""
+    """A highlighted sentence (the planner's statement, empty states); `column` holds the
+    sentence, so a caller can add controls under it."""
 
     def __init__(self, text: str = "", *, icon_name: str = "info", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,8 +88,10 @@ class Notice(QFrame):
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.column = QVBoxLayout()
+        self.column.addWidget(self.label)
         row.addWidget(self._icon)
-        row.addWidget(self.label, 1)
+        row.addLayout(self.column, 1)
 
     def set_text(self, text: str) -> None:
         self.label.setText(text)

@@ -1,6 +1,6 @@
 import pytest
 
-from desktop_app.services.answers import AnswerFormatError, grade, parse_number
+from desktop_app.services.answers import AmbiguousNumberError, AnswerFormatError, grade, parse_number
 
 
 @pytest.mark.parametrize("raw", ["3.5", "3,5", "7/2", " 3.50 ", "+3.5", "14/4", "3 1/2", "3½", "3 ½", "3 2/4"])
@@ -17,7 +17,7 @@ def test_mixed_numbers_are_the_whole_plus_the_fraction(raw: str, value: float) -
 
 
 @pytest.mark.parametrize(("raw", "value"), [
-    ("18,000", 18000), ("9,396", 9396), ("1,234,567", 1234567), ("-1,234,567", -1234567), ("1,234.5", 1234.5),
+    ("18,000.5", 18000.5), ("1,234,567", 1234567), ("-1,234,567", -1234567), ("1,234.5", 1234.5), ("18,000.", 18000),
     ("20 700", 20700), ("1 234 567", 1234567), ("20\u00a0700", 20700), ("20 700.5", 20700.5), ("20 700,5", 20700.5),
 ])
 def test_thousands_are_grouped_with_commas_or_spaces(raw: str, value: float) -> None:
@@ -29,6 +29,35 @@ def test_thousands_are_grouped_with_commas_or_spaces(raw: str, value: float) -> 
 ])
 def test_a_comma_that_does_not_group_thousands_is_a_decimal_comma(raw: str, value: float) -> None:
     assert parse_number(raw) == value
+
+
+@pytest.mark.parametrize(("raw", "thousands", "decimal"), [
+    ("2,125", 2125, 2.125), ("18,000", 18000, 18.0), ("-2,125", -2125, -2.125), ("\u22129,396", -9396, -9.396),
+    (" 999,999 ", 999999, 999.999),
+])
+def test_one_comma_before_three_digits_is_read_only_the_way_the_student_writes_numbers(
+        raw: str, thousands: float, decimal: float) -> None:
+    with pytest.raises(AmbiguousNumberError) as caught:
+        parse_number(raw)
+    assert (caught.value.typed, caught.value.thousands, caught.value.decimal) == (raw.strip().replace("\u2212", "-"),
+                                                                               thousands, decimal)
+    assert isinstance(caught.value, AnswerFormatError)  # a caller that knows only that still records nothing
+    assert parse_number(raw, comma="thousands") == thousands
+    assert parse_number(raw, comma="decimal") == decimal
+
+
+@pytest.mark.parametrize(("raw", "value"), [
+    ("18,000.5", 18000.5), ("0,125", 0.125), ("2,1250", 2.125), ("3,5", 3.5), ("18 000", 18000), ("1,234,567", 1234567),
+    ("20 700,5", 20700.5), ("7/2", 3.5),
+])
+@pytest.mark.parametrize("comma", [None, "thousands", "decimal"])
+def test_every_other_number_reads_the_same_whatever_the_preference(raw: str, value: float, comma: str | None) -> None:
+    assert parse_number(raw, comma=comma) == value
+
+
+def test_a_comma_reading_that_is_not_one_of_the_two_is_refused() -> None:
+    with pytest.raises(ValueError):
+        parse_number("2,125", comma="uk")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("raw", [
@@ -54,10 +83,11 @@ def test_the_format_error_names_the_accepted_forms() -> None:
         assert form in str(caught.value)
 
 
-def _numerical(correct_answer: str, answer: str, tolerance: float = 0.0) -> tuple[str, bool]:
+def _numerical(correct_answer: str, answer: str, tolerance: float = 0.0,
+               comma: str | None = None) -> tuple[str, bool]:
     """(the answer as stored, whether it is correct) for a numerical question."""
     graded = grade(question_type="numerical", correct_answer=correct_answer, tolerance=tolerance, options=None,
-                   answer=answer)
+                   answer=answer, comma=comma)
     return graded.answer, graded.is_correct
 
 
@@ -69,19 +99,29 @@ def test_numerical_answers_are_graded_within_tolerance() -> None:
 
 
 @pytest.mark.parametrize(("correct", "typed", "stored"), [
-    ("4.5", "4 1/2", "4.5"), ("4.5", "4½", "4.5"), ("18000", "18,000", "18000"), ("18000", "18 000", "18000"),
-    ("9396", "9,396", "9396"), ("0.0041", "0,0041", "0.0041"),
+    ("4.5", "4 1/2", "4.5"), ("4.5", "4½", "4.5"), ("18000.5", "18,000.5", "18000.5"), ("18000", "18 000", "18000"),
+    ("1234567", "1,234,567", "1234567"), ("0.0041", "0,0041", "0.0041"),
 ])
 def test_mixed_numbers_and_grouped_thousands_are_graded_as_meant(correct: str, typed: str, stored: str) -> None:
     assert _numerical(correct, typed) == (stored, True)
 
 
-def test_a_comma_before_three_digits_is_right_if_either_reading_is() -> None:
-    # "2,125" is 2125 to a UK student and 2.125 to one who writes a decimal comma.
-    assert _numerical("2125", "2,125") == ("2125", True)
-    assert _numerical("2.125", "2,125") == ("2.125", True)
-    assert _numerical("-2.125", "-2,125") == ("-2.125", True)
-    assert _numerical("3", "2,125") == ("2125", False)  # wrong either way: stored as the UK reading
+@pytest.mark.parametrize("correct", ["2125", "2.125", "3"])
+def test_a_comma_before_three_digits_without_a_reading_is_asked_about_whatever_the_answer(correct: str) -> None:
+    # Raised whether a reading is right or not: the question tells the student nothing.
+    with pytest.raises(AmbiguousNumberError):
+        _numerical(correct, "2,125")
+
+
+def test_a_comma_before_three_digits_is_graded_under_the_chosen_reading_only() -> None:
+    # A student who typed metres (2125) where km (2.125) were asked is wrong, and the other way round.
+    assert _numerical("2.125", "2,125", comma="thousands") == ("2125", False)
+    assert _numerical("2125", "2,125", comma="thousands") == ("2125", True)
+    assert _numerical("2.125", "2,125", comma="decimal") == ("2.125", True)
+    assert _numerical("2125", "2,125", comma="decimal") == ("2.125", False)
+    assert _numerical("-2.125", "-2,125", comma="decimal") == ("-2.125", True)
+    assert _numerical("9396", "9,396", 0.5, comma="thousands") == ("9396", True)
+    assert _numerical("3", "2,125", comma="decimal") == ("2.125", False)  # a wrong answer is stored as read
 
 
 def test_mcq_and_true_false() -> None:

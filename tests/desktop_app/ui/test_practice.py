@@ -1,14 +1,16 @@
-"""Practice screen: keys for each question type, malformed numbers, confidence, saved attempts."""
+"""Practice screen: keys for each question type, malformed numbers, the "2,125" question,
+confidence, saved attempts."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from desktop_app.db.models import Question, QuestionAttempt
 from desktop_app.services import practice as practice_service
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.workspace import SETTINGS
 from tests.desktop_app.ui.conftest import focused
 
 
@@ -55,7 +57,7 @@ def test_malformed_number_shows_the_error_and_records_nothing(qtbot: QtBot, home
     assert not page.number_error.isVisible()
 
 
-@pytest.mark.parametrize(("answer", "typed"), [("18000", "18,000"), ("4.5", "4 1/2")])
+@pytest.mark.parametrize(("answer", "typed"), [("18000", "18 000"), ("18000", "18,000.0"), ("4.5", "4 1/2")])
 def test_grouped_thousands_and_mixed_numbers_are_marked_right(qtbot: QtBot, home_window: MainWindow, answer: str,
                                                              typed: str) -> None:
     view = _show(qtbot, home_window, "numerical", answer)
@@ -114,3 +116,79 @@ def test_first_question_is_fetched_ahead_and_timed_from_when_it_is_seen(qtbot: Q
     qtbot.keyClick(home_window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert page.isVisible() and page._elapsed.isValid()
     assert focused() in (page.number, *page.choices.buttons())
+
+
+def _submit(qtbot: QtBot, window: MainWindow, typed: str) -> None:
+    """Type `typed` into the answer field and press Enter; returns when the worker is done."""
+    page = window.workspace.practice
+    page.number.setFocus()
+    qtbot.keyClicks(page.number, typed)
+    with qtbot.waitSignal(window.runner.finished, timeout=20_000):
+        qtbot.keyClick(page.number, Qt.Key.Key_Return)
+
+
+def test_a_comma_before_three_digits_is_asked_about_once_then_read_as_chosen(
+        qtbot: QtBot, home_window: MainWindow, settings: QSettings) -> None:
+    view = _show(qtbot, home_window, "numerical", "9396")
+    page = home_window.workspace.practice
+    ask = page.comma_question
+    _submit(qtbot, home_window, "9,396")
+    assert ask.isVisible() and page.feedback is None and _attempts(home_window) == []
+    assert "Does 9,396 mean 9396 (the comma groups thousands) or 9.396 (a decimal comma)?" in ask.label.text()
+    assert ask.thousands.text() == "9396: the comma groups &thousands"  # Alt+T; Alt+D below
+    assert ask.decimal.text() == "9.396: a &decimal comma"
+    assert focused() is page.number and page.number.isEnabled()  # a second Enter cannot choose...
+    qtbot.keyClick(page.number, Qt.Key.Key_Return)
+    assert ask.isVisible() and _attempts(home_window) == []  # ...nor send the answer unread
+
+    with qtbot.waitSignal(page.feedback_shown, timeout=20_000):  # no second submit
+        qtbot.keyClick(page.number, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    (attempt,) = _attempts(home_window)
+    assert attempt.question_id == view.id and attempt.answer == "9.396" and not attempt.is_correct
+    assert page.verdict.text() == "Not quite." and not ask.isVisible()
+    assert settings.value("input/number_comma") == "decimal"
+
+    _show(qtbot, home_window, "numerical", "18000")
+    with qtbot.waitSignal(page.feedback_shown, timeout=20_000):
+        page.number.setFocus()
+        qtbot.keyClicks(page.number, "18,000")
+        qtbot.keyClick(page.number, Qt.Key.Key_Return)
+    assert not ask.isVisible()  # asked once: read the chosen way from now on
+    assert [(a.answer, a.is_correct) for a in _attempts(home_window)][-1] == ("18", False)
+
+    with qtbot.waitSignal(home_window.workspace.settings.loaded, timeout=20_000):
+        home_window.workspace.go(SETTINGS)
+    assert home_window.workspace.settings.number_comma.currentText() == "2.125: a decimal comma"
+
+
+def test_the_comma_question_goes_when_the_answer_is_changed(qtbot: QtBot, home_window: MainWindow) -> None:
+    _show(qtbot, home_window, "numerical", "18000")
+    page = home_window.workspace.practice
+    _submit(qtbot, home_window, "18,000")
+    assert page.comma_question.isVisible()
+    qtbot.keyClicks(page.number, "5")  # "18,0005": a decimal comma, no question
+    assert not page.comma_question.isVisible()
+    with qtbot.waitSignal(page.feedback_shown, timeout=20_000):
+        qtbot.keyClick(page.number, Qt.Key.Key_Return)
+    assert [(a.answer, a.is_correct) for a in _attempts(home_window)] == [("18.0005", False)]
+    assert home_window.workspace.practice._ctx.prefs.number_comma is None  # nothing was chosen
+
+
+def test_a_reading_chosen_in_settings_is_used_without_asking(qtbot: QtBot, home_window: MainWindow,
+                                                             settings: QSettings) -> None:
+    ws = home_window.workspace
+    with qtbot.waitSignal(ws.settings.loaded, timeout=20_000):
+        ws.go(SETTINGS)
+    combo = ws.settings.number_comma
+    assert combo.currentText() == "Ask me the first time"
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert settings.value("input/number_comma") == "thousands"
+    _show(qtbot, home_window, "numerical", "18000")
+    page = ws.practice
+    with qtbot.waitSignal(page.feedback_shown, timeout=20_000):
+        page.number.setFocus()
+        qtbot.keyClicks(page.number, "18,000")
+        qtbot.keyClick(page.number, Qt.Key.Key_Return)
+    assert not page.comma_question.isVisible()
+    assert [(a.answer, a.is_correct) for a in _attempts(home_window)] == [("18000", True)]
