@@ -26,6 +26,7 @@ Everything is deterministic and runs in time linear in days + topics (plus sorti
 """
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 from collections.abc import Callable, Mapping
@@ -172,6 +173,16 @@ def made_for(plan: StudyPlan, *, exam_date: date, hours_per_day: float | Mapping
     except StudyTimeError:
         return False
     return all(d.minutes_available == capacity_of(d.day.weekday()) for d in plan.days if d.day >= plan.made_on)
+
+
+def syllabus_fingerprint(syllabus: Syllabus) -> str:
+    """A short digest of what a plan takes from `syllabus`: the topics in order with their
+    name, weightage, hours and prerequisites, and which concepts make up each topic (its
+    mastery is theirs, see `topic_mastery`). Equal digests give the same plan from the same
+    mastery; questions are left out, since a plan is made of topics and minutes."""
+    planned = (tuple((t.id, t.name, t.exam_weightage, t.estimated_hours, t.prerequisites) for t in syllabus.topics),
+               tuple((c.id, c.topic_id) for c in syllabus.concepts))
+    return hashlib.sha256(repr(planned).encode()).hexdigest()[:32]
 
 
 # ---------------------------------------------------------------- inputs

@@ -11,6 +11,7 @@ lock is held by `progress`, so the GUI's task runner and the sync worker can sha
 from __future__ import annotations
 
 import threading
+from functools import cached_property
 from datetime import datetime, timezone
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from desktop_app.engine.mastery import MasteryModel, ModelParams, Response, StudentState
 from desktop_app.engine.model_learner import ModelLearner
+from desktop_app.engine.planner import syllabus_fingerprint
 from desktop_app.engine.policy import Policy
 from desktop_app.services import learner_snapshot
 from desktop_app.engine.syllabus import ConceptInfo, QuestionInfo, Syllabus, TopicInfo
@@ -40,6 +42,12 @@ class Content:
     policy: Policy
     concept_of_question: dict[str, str]
     difficulty_of_question: dict[str, int]
+
+    @cached_property
+    def plan_fingerprint(self) -> str:
+        """What a study plan takes from this syllabus (planner.syllabus_fingerprint), worked
+        out once per content version."""
+        return syllabus_fingerprint(self.syllabus)
 
 
 _content: dict[str, Content] = {}

@@ -1,8 +1,13 @@
-"""Study-plan use-cases: the current plan (re-made daily, after a missed day and when the
-exam details change), re-plan, tick off.
+"""Study-plan use-cases: the current plan (re-made daily, after a missed day, when the
+exam details change and when the syllabus does), re-plan, tick off.
 
 The plan is stored as the planner's JSON in `study_plans` (one row per student, synced
 field by field like any other row). Each function runs in the caller's transaction.
+
+Which syllabus a plan was made for is recorded on this laptop only (`sync_state`,
+`plan_syllabus:<student id>`), not in the synced plan: a bank a student imports stays on
+the laptop it was imported on, so two laptops may hold different syllabi, and a synced
+record would have each re-make the plan the other just sent, at every sync.
 """
 from __future__ import annotations
 
@@ -13,10 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop_app.db.ids import singleton_id
-from desktop_app.db.models import ConceptMastery, StudentProfile, StudyPlan, Topic
+from desktop_app.db.models import ConceptMastery, StudentProfile, StudyPlan, SyncState, Topic
 from desktop_app.engine.planner import made_for, make_plan, topic_mastery
 from desktop_app.engine.study_plan import StudyPlan as EnginePlan
 from desktop_app.services import learner
+
+
+_SYLLABUS_KEY = "plan_syllabus:"  # + student id -> planner.syllabus_fingerprint of the plan's syllabus
 
 
 class PlanInputError(ValueError):
@@ -87,6 +95,7 @@ def _save(session: Session, student_id: str, row: StudyPlan | None, plan: Engine
     row.exam_date = plan.exam_date
     row.statement = plan.shortfall
     row.created_at = datetime.now(timezone.utc)
+    session.merge(SyncState(key=_SYLLABUS_KEY + student_id, value=learner.content(session).plan_fingerprint))
     session.flush()
     return row
 
@@ -101,16 +110,21 @@ def replan(session: Session, *, student_id: str, today: date) -> PlanView:
 
 def current_plan(session: Session, *, student_id: str, today: date) -> PlanView | None:
     """The plan for today; made on first use and re-made when it was made before today
-    (so a missed day's work moves forward and mastery gained counts) or when the profile's
+    (so a missed day's work moves forward and mastery gained counts), when the profile's
     exam date or hours per day are not the ones it was made for (edited in Settings, or
-    pulled by sync from another laptop). None when no plan can be made yet (no exam date,
-    or one that has passed): the UI invites the student to set one.
+    pulled by sync from another laptop), or when the syllabus it was made for changed
+    (a bank imported, or a teacher's new version pulled by sync: topics, their weightage,
+    hours or prerequisites, or their concepts). None when no plan can be made yet (no exam
+    date, or one that has passed): the UI invites the student to set one.
 
     A re-made plan is saved (one synced change); the next read finds it up to date, so
-    reading never re-plans twice for the same inputs."""
+    reading never re-plans twice for the same inputs. Reading the syllabus is the engine's
+    cache (services/learner.py): built once per content version, on the caller's thread,
+    which must not be the GUI's."""
     row = _stored(session, student_id)
     plan = EnginePlan.from_dict(row.plan) if row is not None and row.plan else None
-    if plan is not None and plan.made_on >= today and _follows_profile(session, student_id, plan):
+    if (plan is not None and plan.made_on >= today and _follows_profile(session, student_id, plan)
+            and _follows_syllabus(session, student_id)):
         return _view(session, row, plan)  # type: ignore[arg-type]
     try:
         plan = _make(session, student_id, today, plan)
@@ -124,6 +138,20 @@ def _follows_profile(session: Session, student_id: str, plan: EnginePlan) -> boo
     if profile is None or profile.exam_date is None:
         return True  # nothing to follow: keep showing the plan there is
     return made_for(plan, exam_date=profile.exam_date, hours_per_day=profile.available_hours_per_day)
+
+
+def _follows_syllabus(session: Session, student_id: str) -> bool:
+    try:
+        fingerprint = learner.content(session).plan_fingerprint
+    except ValueError:
+        return True  # no syllabus to plan from: keep showing the plan there is
+    recorded = session.get(SyncState, _SYLLABUS_KEY + student_id)
+    if recorded is None:
+        # A plan made before this record existed, or one this laptop has only received from
+        # another: it was made for the syllabus there is now, as far as anyone here knows.
+        session.add(SyncState(key=_SYLLABUS_KEY + student_id, value=fingerprint))
+        return True
+    return recorded.value == fingerprint
 
 
 def mark_done(session: Session, *, student_id: str, day: date, topic_id: str, kind: str, done: bool) -> PlanView:

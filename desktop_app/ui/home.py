@@ -16,6 +16,7 @@ from desktop_app.services.dashboard import HomeView
 from desktop_app.services.planning import PlanDayView, PlanView
 from desktop_app.ui.charts import Bar, MasteryChart
 from desktop_app.ui.context import AppContext
+from desktop_app.ui.exam_day import ExamDay, exam_day
 from desktop_app.ui.plan import item_text
 from desktop_app.ui.theme import ScaledLabel, heading
 from desktop_app.ui.widgets import Card, button, scrolling_page
@@ -134,27 +135,15 @@ class HomePage(QWidget):
         self.data = data
         v = data.view
         self.greeting.setText(self.tr("Hello, %1").replace("%1", v.student_name) if v.student_name else self.tr("Home"))
-        if v.days_left is None:
-            self.days.setText(self.tr("No exam date"))
-            self.exam_line.setText(self.tr("Set your exam date so the plan can count the days."))
-        else:
-            when = self.locale().toString(v.exam_date, "d MMMM yyyy")  # type: ignore[arg-type]
-            exam = v.target_exam or self.tr("your exam")
-            if v.days_left > 0:
-                self.days.setText(self.tr("%n day(s) left", "", v.days_left))
-                line = self.tr("until %1 on %2")
-            elif v.days_left == 0:
-                self.days.setText(self.tr("Exam day"))
-                line = self.tr("%1 is today, %2. Good luck!")
-            else:  # a date that has passed is no countdown: ask for the next one
-                self.days.setText(self.tr("Exam date passed"))
-                line = self.tr("%1 was on %2. Set the date of your next exam so the plan can count the days.")
-            self.exam_line.setText(line.replace("%1", exam).replace("%2", when))
-        self.set_exam.setVisible(v.days_left is None or v.days_left < 0)
+        exam = exam_day(exam_date=v.exam_date, today=self._ctx.today(), target_exam=v.target_exam,
+                        locale=self.locale())
+        self.days.setText(exam.headline)
+        self.exam_line.setText(exam.line)
+        self.set_exam.setVisible(exam.days_left is None or exam.days_left < 0)
         self.answered.setText(self.tr("Today: %1 answered, %2 right · %3 in total")
                               .replace("%1", str(v.attempts_today)).replace("%2", str(v.correct_today))
                               .replace("%3", str(v.total_attempts)))
-        self._show_plan(data)
+        self._show_plan(data, exam)
         self.chart.set_bars([Bar(t.name, t.mastery or 0.0, self._topic_detail(t), locked=not t.unlocked)
                              for t in v.topics])
         self.weakest.clear()
@@ -183,12 +172,11 @@ class HomePage(QWidget):
             return self.tr("%n attempt(s)", "", t.attempts)
         return self.tr("Locked. Needs: %1").replace("%1", ", ".join(f"{n} ({m:.0f})" for n, m in t.missing))
 
-    def _show_plan(self, data: HomeData) -> None:
-        day, days_left = data.today, data.view.days_left
-        if days_left is not None and days_left <= 0:
+    def _show_plan(self, data: HomeData, exam: ExamDay) -> None:
+        day = data.today
+        if exam.plan_note is not None:  # the exam day, or after it
             self.plan_progress.hide()
-            self.plan_items.setText(self.tr("Nothing is planned on the day of the exam.") if days_left == 0
-                                    else self.tr("No plan: the exam date has passed."))
+            self.plan_items.setText(exam.plan_note)
             return
         if data.plan is None:
             self.plan_progress.hide()

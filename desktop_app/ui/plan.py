@@ -1,15 +1,18 @@
 """Study plan: the days until the exam, each day's topics and minutes, ticked off when done."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTreeView, QVBoxLayout, QWidget
+from sqlalchemy.orm import Session
 
-from desktop_app.services import planning
+from desktop_app.services import planning, profile
 from desktop_app.services.planning import PlanInputError, PlanItemView, PlanView
 from desktop_app.ui.context import AppContext
+from desktop_app.ui.exam_day import ExamDay, exam_day
 from desktop_app.ui.theme import heading
 from desktop_app.ui.widgets import PAGE_MARGINS, Notice, button
 
@@ -23,6 +26,21 @@ def item_text(widget: QWidget, item: PlanItemView) -> str:
         "%3", str(item.minutes))
 
 
+@dataclass(frozen=True)
+class PlanData:
+    plan: PlanView | None
+    exam_date: date | None  # the profile's, which there is even when no plan can be made
+    target_exam: str
+
+
+def load_plan(session: Session, *, student_id: str, today: date) -> PlanData:
+    """The page's read model (worker thread; current_plan may re-plan and write)."""
+    details = profile.get_profile(session, student_id=student_id)
+    return PlanData(plan=planning.current_plan(session, student_id=student_id, today=today),
+                    exam_date=details.exam_date if details else None,
+                    target_exam=details.target_exam if details else "")
+
+
 class PlanPage(QWidget):
     """Signals: `loaded()` after a plan (or its absence) is shown; `open_settings()`."""
 
@@ -33,6 +51,8 @@ class PlanPage(QWidget):
         super().__init__(parent)
         self._ctx, self._student_id = ctx, student_id
         self.plan: PlanView | None = None
+        self._exam_date: date | None = None
+        self._target_exam = ""
         self._filling = False
 
         title = heading(self.tr("Study plan"))
@@ -76,8 +96,11 @@ class PlanPage(QWidget):
 
     def refresh(self) -> None:
         student, today = self._student_id, self._ctx.today()
-        self._ctx.runner.write(lambda s: planning.current_plan(s, student_id=student, today=today),
-                               on_success=self.show_plan)
+        self._ctx.runner.write(lambda s: load_plan(s, student_id=student, today=today), on_success=self._loaded)
+
+    def _loaded(self, data: PlanData) -> None:
+        self._exam_date, self._target_exam = data.exam_date, data.target_exam
+        self.show_plan(data.plan)
 
     def replan(self) -> None:
         student, today = self._student_id, self._ctx.today()
@@ -93,26 +116,40 @@ class PlanPage(QWidget):
         self.message.show()
         self.loaded.emit()
 
+    def _exam(self, plan: PlanView | None) -> ExamDay:
+        return exam_day(exam_date=plan.exam_date if plan else self._exam_date, today=self._ctx.today(),
+                        target_exam=self._target_exam, locale=self.locale())
+
     def show_plan(self, plan: PlanView | None) -> None:
         self.plan = plan
+        exam = self._exam(plan)
         self.replan_button.setEnabled(True)
+        # On the exam day and after it there is nothing left to plan (nor anything to cut).
+        self.replan_button.setVisible(exam.plan_note is None)
         self.message.hide()
         self._filling = True
         self.model.removeRows(0, self.model.rowCount())
-        if plan is None:
+        if exam.plan_note is not None:
+            self.summary.setText(exam.line)
+            self.message.set_text(exam.plan_note)
+            self.message.show()
+            self.statement.hide()
+        elif plan is None:
             self.summary.setText(self.tr("No plan yet."))
             self.message.set_text(self.tr("Press “Re-plan now” to build a plan from today to your exam."))
             self.message.show()
             self.statement.hide()
+        else:
+            self._show_summary(plan, exam)
+            self.statement.setVisible(bool(plan.statement))
+            self.statement.set_text(plan.statement or "")
+        if plan is None:
             self._filling = False
             self.loaded.emit()
             return
         today = self._ctx.today()
-        self._show_summary(plan)
-        self.statement.setVisible(bool(plan.statement))
-        self.statement.set_text(plan.statement or "")
         current = None
-        for day in plan.days:
+        for day in plan.days:  # on the exam day, the days before it as they were
             day_item, minutes_item = self._day_row(day.day, today, sum(i.minutes for i in day.items),
                                                    day.capacity_minutes)
             for item in day.items:
@@ -180,14 +217,16 @@ class PlanPage(QWidget):
     def _marked(self, plan: PlanView) -> None:
         # Keep the tree (and the keyboard position) as it is; only the summary changes.
         self.plan = plan
-        self._show_summary(plan)
+        exam = self._exam(plan)
+        if exam.plan_note is None:
+            self._show_summary(plan, exam)
         self.loaded.emit()
 
-    def _show_summary(self, plan: PlanView) -> None:
+    def _show_summary(self, plan: PlanView, exam: ExamDay) -> None:
         planned = sum(i.minutes for d in plan.days for i in d.items)
         done = sum(i.minutes for d in plan.days for i in d.items if i.done)
         made = self.locale().toString(plan.created_at.astimezone(), "d MMM, HH:mm")
-        self.summary.setText(self.tr("%1 days until the exam · %2 of %3 hours done · plan made %4")
-                             .replace("%1", str(max((plan.exam_date - self._ctx.today()).days, 0)))
-                             .replace("%2", f"{done / 60:.1f}").replace("%3", f"{planned / 60:.1f}")
-                             .replace("%4", made))
+        self.summary.setText(self.tr("%n day(s) until the exam · %1 of %2 hours done · plan made %3", "",
+                                     exam.days_left or 0)
+                             .replace("%1", f"{done / 60:.1f}").replace("%2", f"{planned / 60:.1f}")
+                             .replace("%3", made))

@@ -26,7 +26,7 @@
     </message>
 </context>
 <context>
-    <name>HomePage</name>
+    <name>ExamDayWords</name>
     <message numerus="yes">
         <source>%n day(s) left</source>
         <translation>
@@ -34,6 +34,9 @@
             <numerusform>%n days left</numerusform>
         </translation>
     </message>
+</context>
+<context>
+    <name>HomePage</name>
     <message numerus="yes">
         <source>%n attempt(s). Press Enter to practise.</source>
         <translation>
@@ -70,6 +73,16 @@
         <translation>
             <numerusform>Nothing was imported: the file has %n problem. Fix them and import it again.</numerusform>
             <numerusform>Nothing was imported: the file has %n problems. Fix them and import it again.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PlanPage</name>
+    <message numerus="yes">
+        <source>%n day(s) until the exam · %1 of %2 hours done · plan made %3</source>
+        <translation>
+            <numerusform>%n day until the exam · %1 of %2 hours done · plan made %3</numerusform>
+            <numerusform>%n days until the exam · %1 of %2 hours done · plan made %3</numerusform>
         </translation>
     </message>
 </context>

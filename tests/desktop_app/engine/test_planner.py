@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -16,9 +17,9 @@ from desktop_app.engine.input_errors import (
     PlanFormatError,
     StudyTimeError,
 )
-from desktop_app.engine.planner import made_for, make_plan, topic_mastery
+from desktop_app.engine.planner import made_for, make_plan, syllabus_fingerprint, topic_mastery
 from desktop_app.engine.study_plan import StudyPlan
-from desktop_app.engine.syllabus import ConceptInfo, Syllabus, TopicInfo
+from desktop_app.engine.syllabus import ConceptInfo, QuestionInfo, Syllabus, TopicInfo
 from tests.desktop_app.engine.strategies import topic_dag
 from desktop_app.engine.synthetic import generate_syllabus
 
@@ -348,3 +349,30 @@ def test_a_plan_knows_the_exam_date_and_hours_it_was_made_for() -> None:
     assert not made_for(weekly, exam_date=exam, hours_per_day=2.0)
     exam_today = make_plan(maths(), mastery={}, today=TODAY, exam_date=TODAY, hours_per_day=2.0)
     assert made_for(exam_today, exam_date=TODAY, hours_per_day=5.0)  # no day to plan: hours change nothing
+
+
+def test_the_syllabus_fingerprint_changes_with_what_a_plan_is_made_of_only() -> None:
+    base = maths()
+    same = syllabus_fingerprint(base)
+    assert syllabus_fingerprint(maths()) == same  # the same syllabus read again
+    concept = ConceptInfo("c1", "alg", "Expressions")
+    with_concept = Syllabus(base.topics, (concept,), ())
+    assert syllabus_fingerprint(with_concept) != same  # the topic's mastery is its concepts'
+    moved = Syllabus(base.topics, (ConceptInfo("c1", "quad", "Expressions"),), ())
+    assert syllabus_fingerprint(moved) != syllabus_fingerprint(with_concept)
+    renamed = Syllabus(base.topics, (ConceptInfo("c1", "alg", "Algebraic expressions"),), ())
+    assert syllabus_fingerprint(renamed) == syllabus_fingerprint(with_concept)  # concept names: not in a plan
+    question = QuestionInfo("q1", "c1", difficulty=5)
+    assert syllabus_fingerprint(Syllabus(base.topics, (concept,), (question,))) == syllabus_fingerprint(with_concept)
+    alg, *rest = base.topics
+    changes = [
+        (*base.topics, TopicInfo("vec", "Vectors", exam_weightage=5, estimated_hours=2)),  # added
+        tuple(rest),  # removed
+        (replace(alg, exam_weightage=45), *rest),
+        (replace(alg, estimated_hours=5), *rest),
+        (replace(alg, name="Algebra 1"), *rest),  # named in what a plan leaves out
+        (alg, *rest[:2], replace(rest[2], prerequisites=("alg",))),
+        (*rest[:1], alg, *rest[1:]),  # order breaks ties
+    ]
+    prints = {syllabus_fingerprint(Syllabus(topics, (), ())) for topics in changes}
+    assert len(prints) == len(changes) and same not in prints

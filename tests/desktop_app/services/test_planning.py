@@ -1,15 +1,24 @@
-"""The student's plan through the services: made from the profile, ticked off, re-made after a missed day."""
+"""The student's plan through the services: made from the profile, ticked off, re-made after a missed day
+and after a syllabus change."""
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from desktop_app.db.database import LocalDatabase
-from desktop_app.db.models import StudentProfile, StudyPlan, SyncOperation, User
+from desktop_app.db.ids import content_id, new_id
+from desktop_app.db.models import StudentProfile, StudyPlan, SyncOperation, Topic, User
+from desktop_app.db.outbox import applying_remote
+from desktop_app.db.serialize import row_to_wire
+from desktop_app.resources import SAMPLE_BANK, resource_path
 from desktop_app.services import planning
 from desktop_app.services.passwords import hash_password
+from desktop_app.services.setup import import_bank_file
+from sync_client.apply import apply_changes
 
 TODAY = date(2026, 11, 24)
 
@@ -128,3 +137,68 @@ def test_an_exam_date_moved_into_the_past_leaves_no_plan_to_follow(db: LocalData
     with db.transaction() as s:
         assert planning.current_plan(s, student_id=sid, today=TODAY) is None
     assert _plan_ops(db) == 1  # nothing written while the date cannot be planned for
+
+
+def _plan_topics(view: planning.PlanView) -> set[str]:
+    return {i.topic_id for d in view.days for i in d.items}
+
+
+def test_a_topic_pulled_by_sync_re_plans_once_and_later_reads_keep_the_plan(db: LocalDatabase) -> None:
+    sid = _student(db, exam_in_days=30, hours=4.0)
+    with db.transaction() as s:
+        first = planning.current_plan(s, student_id=sid, today=TODAY)
+    for _ in range(2):  # nothing changed: the same plan, nothing more to sync
+        with db.transaction() as s:
+            assert planning.current_plan(s, student_id=sid, today=TODAY).created_at == first.created_at
+    assert _plan_ops(db) == 1
+
+    # The teacher's new version adds a topic, applied as a sync pull applies it.
+    new_topic = new_id()
+    with db.transaction() as s, applying_remote(s):
+        fields = {**row_to_wire(s.scalars(select(Topic)).first()), "local_id": "vectors", "name": "Vectors",
+                  "parent_id": None, "exam_weightage": 9.0, "estimated_hours": 3.0, "position": 99}
+        apply_changes(s, [{"table": "topics", "row_id": new_topic, "fields": fields,
+                           "hlc": "999999999999999:000000:teacher"}])
+    with db.transaction() as s:
+        view = planning.current_plan(s, student_id=sid, today=TODAY)
+    assert view.created_at > first.created_at
+    assert new_topic in _plan_topics(view) and new_topic not in _plan_topics(first)
+    assert any(i.topic_name == "Vectors" for d in view.days for i in d.items)
+    assert _plan_ops(db) == 2
+
+    for _ in range(3):  # one re-plan per change
+        with db.transaction() as s:
+            assert planning.current_plan(s, student_id=sid, today=TODAY).created_at == view.created_at
+    assert _plan_ops(db) == 2
+
+
+def test_an_imported_bank_version_re_plans_and_an_edit_the_plan_ignores_does_not(
+        db: LocalDatabase, tmp_path: Path) -> None:
+    sid = _student(db, exam_in_days=30, hours=4.0)
+    with db.transaction() as s:
+        first = planning.current_plan(s, student_id=sid, today=TODAY)
+    bank = json.loads(resource_path(SAMPLE_BANK).read_text(encoding="utf-8"))
+
+    bank["questions"][0]["text"] = "Reworded by the teacher"  # nothing the plan is made of
+    import_bank_file(db, _written(tmp_path / "reworded.json", bank))
+    with db.transaction() as s:
+        assert planning.current_plan(s, student_id=sid, today=TODAY).created_at == first.created_at
+
+    dropped = bank["topics"].pop()  # a new version without its last topic
+    bank["concepts"] = [c for c in bank["concepts"] if c["topic"] != dropped["id"]]
+    kept = {c["id"] for c in bank["concepts"]}
+    bank["questions"] = [q for q in bank["questions"] if q["concept"] in kept]
+    import_bank_file(db, _written(tmp_path / "v2.json", bank))
+    dropped_id = content_id(bank["id"], "topic", dropped["id"])
+    assert dropped_id in _plan_topics(first)
+    with db.transaction() as s:
+        view = planning.current_plan(s, student_id=sid, today=TODAY)
+        again = planning.current_plan(s, student_id=sid, today=TODAY)
+    assert view.created_at > first.created_at and dropped_id not in _plan_topics(view)
+    assert again.created_at == view.created_at
+    assert _plan_ops(db) == 2
+
+
+def _written(path: Path, bank: dict) -> Path:
+    path.write_text(json.dumps(bank), encoding="utf-8")
+    return path
