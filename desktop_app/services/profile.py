@@ -17,6 +17,9 @@ from desktop_app.db.ids import singleton_id
 from desktop_app.db.models import StudentProfile
 
 MAX_HOURS_PER_DAY = 16.0
+# One study block (the planner's default, 30 minutes): fewer hours make a plan with nothing in
+# it, which saving used to accept ("Saved") while the plan it replaced was thrown away.
+MIN_HOURS_PER_DAY = 0.5
 FIELDS = ("grade", "target_exam", "exam_date", "hours_per_day")
 
 
@@ -33,7 +36,7 @@ class ProfileError(ValueError):
     """`problems` maps a field name (FIELDS) to a code:
 
     exam_empty, exam_too_long, grade_too_long, date_missing, date_past,
-    hours_not_positive, hours_too_many.
+    hours_too_few, hours_too_many.
     """
 
     def __init__(self, problems: dict[str, str]) -> None:
@@ -55,8 +58,8 @@ def validate_profile(*, grade: str, target_exam: str, exam_date: date | None, ho
         problems["exam_date"] = "date_missing"
     elif exam_date < today:
         problems["exam_date"] = "date_past"
-    if hours_per_day <= 0:
-        problems["hours_per_day"] = "hours_not_positive"
+    if hours_per_day < MIN_HOURS_PER_DAY:
+        problems["hours_per_day"] = "hours_too_few"
     elif hours_per_day > MAX_HOURS_PER_DAY:
         problems["hours_per_day"] = "hours_too_many"
     return problems

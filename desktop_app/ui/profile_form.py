@@ -146,7 +146,7 @@ class ProfileForm(QWidget):
             "date_unreadable": self.tr("This is not a date. Type it like %1, or pick it from the calendar.")
             .replace("%1", self.exam_date.example),
             "date_past": self.tr("This date has passed. Choose the day of your exam, today or later."),
-            "hours_not_positive": self.tr("Plan at least half an hour a day."),
+            "hours_too_few": self.tr("Plan at least half an hour a day."),
             "hours_too_many": self.tr("More than %1 hours a day is not a plan you can keep.")
             .replace("%1", f"{MAX_HOURS_PER_DAY:g}"),
         }.get(code, code)

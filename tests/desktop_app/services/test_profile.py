@@ -17,11 +17,20 @@ TODAY = date(2025, 3, 1)
 def test_validate_reports_every_problem_by_field() -> None:
     problems = profile.validate_profile(grade="", target_exam="  ", exam_date=TODAY - timedelta(days=1),
                                         hours_per_day=0, today=TODAY)
-    assert problems == {"target_exam": "exam_empty", "exam_date": "date_past", "hours_per_day": "hours_not_positive"}
+    assert problems == {"target_exam": "exam_empty", "exam_date": "date_past", "hours_per_day": "hours_too_few"}
     assert profile.validate_profile(grade="Year 11", target_exam="GCSE", exam_date=None, hours_per_day=16.5,
                                     today=TODAY) == {"exam_date": "date_missing", "hours_per_day": "hours_too_many"}
     assert profile.validate_profile(grade="", target_exam="GCSE", exam_date=TODAY, hours_per_day=16,
                                     today=TODAY) == {}
+
+
+def test_fewer_hours_than_one_study_block_are_refused() -> None:
+    """0.1 h a day was saved ("Saved") and made a plan with nothing in it, in place of the old one."""
+    def hours(value: float) -> dict[str, str]:
+        return profile.validate_profile(grade="", target_exam="GCSE", exam_date=TODAY, hours_per_day=value,
+                                        today=TODAY)
+    assert hours(0.1) == hours(0.4) == {"hours_per_day": "hours_too_few"}
+    assert hours(0.5) == {}
 
 
 def test_save_creates_then_updates_only_changed_fields(local_db: LocalDatabase) -> None:
