@@ -71,7 +71,7 @@ def _stored(session: Session, student_id: str) -> StudyPlan | None:
 def _make(session: Session, student_id: str, today: date, previous: EnginePlan | None) -> EnginePlan:
     profile = session.scalar(select(StudentProfile).where(StudentProfile.user_id == student_id))
     if profile is None or profile.exam_date is None:
-        raise PlanInputError("Set your exam date in your profile first.")
+        raise PlanInputError("Set your exam date in Settings first.")
     if profile.exam_date < today:
         raise PlanInputError(f"Your exam date {profile.exam_date:%d %b %Y} has passed: set the next one.")
     if previous is not None and previous.exam_date != profile.exam_date:

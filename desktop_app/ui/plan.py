@@ -41,6 +41,9 @@ def load_plan(session: Session, *, student_id: str, today: date) -> PlanData:
                     target_exam=details.target_exam if details else "")
 
 
+SPARE_SHARE = 0.75  # a plan using at most this share of the coming days' hours says why
+
+
 class PlanPage(QWidget):
     """Signals: `loaded()` after a plan (or its absence) is shown; `open_settings()`."""
 
@@ -143,6 +146,10 @@ class PlanPage(QWidget):
             self._show_summary(plan, exam)
             self.statement.setVisible(bool(plan.statement))
             self.statement.set_text(plan.statement or "")
+            spare = self._spare_time(plan)
+            if spare is not None:
+                self.message.set_text(spare)
+                self.message.show()
         if plan is None:
             self._filling = False
             self.loaded.emit()
@@ -221,6 +228,21 @@ class PlanPage(QWidget):
         if exam.plan_note is None:
             self._show_summary(plan, exam)
         self.loaded.emit()
+
+    def _spare_time(self, plan: PlanView) -> str | None:
+        """Why the days hold less than the hours the student gives (30 of 120 minutes, say):
+        the syllabus needs less, and the planner spreads it evenly rather than filling the
+        first weeks. Unexplained, that reads as a plan that ignored the hours."""
+        today = self._ctx.today()
+        coming = [d for d in plan.days if d.day >= today]
+        planned = sum(i.minutes for d in coming for i in d.items)
+        capacity = sum(d.capacity_minutes for d in coming)
+        if plan.statement or not capacity or planned > SPARE_SHARE * capacity:
+            return None
+        return (self.tr("Everything fits, with time to spare: %1 of your %2 hours before the exam are planned, "
+                        "spread evenly so that a missed day is easily made up. The rest is yours for extra "
+                        "practice.")
+                .replace("%1", f"{planned / 60:.0f}").replace("%2", f"{capacity / 60:.0f}"))
 
     def _show_summary(self, plan: PlanView, exam: ExamDay) -> None:
         planned = sum(i.minutes for d in plan.days for i in d.items)

@@ -64,3 +64,22 @@ def test_the_day_before_the_exam_is_one_day_on_both_screens(qtbot: QtBot, home_w
     with qtbot.waitSignal(home.loaded, timeout=20_000):
         home.refresh()
     assert home.days.text() == "1 day left"  # the plural form moved with the words Home and the plan share
+
+
+def test_a_plan_far_below_the_hours_given_says_why(qtbot: QtBot, home_window: MainWindow) -> None:
+    """2 h a day for half a year: the syllabus needs far less, spread evenly (30 of 120 minutes a
+    day), which a student read as a plan that ignored their hours."""
+    page = _plan_for_an_exam_in(qtbot, home_window, 194)
+    today = home_window.ctx.today()
+    coming = [d for d in page.plan.days if d.day >= today]
+    planned, capacity = (sum(i.minutes for d in coming for i in d.items), sum(d.capacity_minutes for d in coming))
+    assert planned < capacity / 2  # the case in point
+    text = page.message.label.text()
+    assert page.message.isVisible() and text.startswith("Everything fits, with time to spare")
+    assert f"{planned / 60:.0f} of your {capacity / 60:.0f} hours" in text
+
+    with home_window.runner.db.transaction() as s:  # short of time: the days are full, nothing to explain
+        s.scalar(select(StudentProfile)).exam_date = today + timedelta(days=12)
+    with qtbot.waitSignal(page.loaded, timeout=20_000):
+        page.refresh()
+    assert page.plan.exam_date == today + timedelta(days=12) and not page.message.isVisible()
