@@ -25,7 +25,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Date, bindparam, insert, select
@@ -37,7 +36,7 @@ from desktop_app.db.base import UTCDateTime
 from desktop_app.db.ids import new_id
 from desktop_app.db.models import SYNCED_MODELS, QuestionAttempt, SyncState, User
 from desktop_app.db.outbox import CONTENT_VERSION_KEY
-from desktop_app.db.serialize import SERVER_MANAGED, content_fields
+from desktop_app.db.serialize import SERVER_MANAGED, content_fields, references
 from sync_client import singletons
 from sync_client.errors import SyncError
 
@@ -61,13 +60,6 @@ class Applied:
     @property
     def changed(self) -> int:
         return self.inserted + self.updated
-
-
-@cache
-def _references(model: type) -> dict[str, str]:
-    """Foreign-key columns of `model`: column -> referenced table."""
-    return {c.key: next(iter(c.foreign_keys)).column.table.name
-            for c in model.__table__.columns if c.foreign_keys}  # type: ignore[attr-defined]
 
 
 def apply_changes(session: Session, changes: Iterable[dict[str, Any]]) -> Applied:
@@ -132,7 +124,7 @@ def _resolve_parents(session: Session, parsed: list[Any], applied: Applied) -> l
     """Split off changes whose parent rows are missing; create placeholder owners."""
     wanted: dict[str, set[str]] = defaultdict(set)
     for model, _, fields, _ in parsed:
-        for column, target in _references(model).items():
+        for column, target in references(model).items():
             if fields.get(column) is not None:
                 wanted[target].add(fields[column])
     stored = {target: _existing(session, _table(target), ids) for target, ids in wanted.items()}
@@ -148,7 +140,7 @@ def _resolve_parents(session: Session, parsed: list[Any], applied: Applied) -> l
             in_call[model.__tablename__].add(change["row_id"])
         keep = [item for item in ready
                 if all(item[2].get(c) is None or item[2][c] in stored[t] or item[2][c] in in_call[t]
-                       for c, t in _references(item[0]).items())]
+                       for c, t in references(item[0]).items())]
         if len(keep) == len(ready):
             kept = {id(item) for item in keep}
             applied.held.extend(item[1] for item in parsed if id(item) not in kept)

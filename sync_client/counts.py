@@ -15,10 +15,10 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from desktop_app.db.models import APPEND_ONLY, SYNCED_MODELS, SchoolClass, StudentProfile, SyncOperation, User
+from desktop_app.db.serialize import references
 from sync_client import outbox
 
-_OWNER = {name: next((c.key for c in model.__table__.columns  # type: ignore[attr-defined]
-                      if any(fk.column.table.name == "users" for fk in c.foreign_keys)), None)
+_OWNER = {name: next((field for field, table in references(model).items() if table == "users"), None)
           for name, model in SYNCED_MODELS.items()}
 
 

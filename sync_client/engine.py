@@ -171,10 +171,13 @@ class Synchronizer:
                 while not self._stopping(result, should_stop):
                     with self._reading() as session:
                         last = flying[-1][0][-1] if flying else None
-                        batch = outbox.next_batch(session, max_ops=isolation.max_ops(self._push_max_ops),
-                                                  max_bytes=self.config.push_max_bytes,
-                                                  after=(last["hlc"], last["op_id"]) if last else None,
-                                                  exclude_rows=isolation.held_rows)
+                        read = outbox.next_batch(session, max_ops=isolation.max_ops(self._push_max_ops),
+                                                 max_bytes=self.config.push_max_bytes,
+                                                 after=(last["hlc"], last["op_id"]) if last else None,
+                                                 exclude_rows=isolation.held_rows)
+                    batch = isolation.hold_back(read)
+                    if read and not batch:
+                        continue  # all of it waits behind a suspect, and its rows are skipped now
                     alongside = bool(batch) and _attempts_only(batch)
                     if flying and not alongside:
                         self._settle(*flying.pop(0), result)  # then read the queue again
@@ -249,14 +252,15 @@ class Synchronizer:
 
     def _set_aside_suspects(self, result: RoundResult) -> None:
         """The server took another change: the changes it failed on alone are set aside, with
-        the later changes of their rows (so they come back together, in order)."""
-        rows = self._isolation.held_rows
-        ops, rejections = self._isolation.proven()
+        the changes held behind them (the later changes of their rows, and those that refer
+        to a row the server has not got), so they come back together, in order."""
+        ops, rejections, rows = self._isolation.proven()
         if ops:
             self._set_aside(ops, rejections, result)
+        if rows:
             with self.db.transaction() as session:
-                outbox.set_aside_rows(session, rows, f"{SERVER_ERROR}: waits for an earlier change of this row "
-                                                     "that the server fails on")
+                outbox.set_aside_rows(session, rows, f"{SERVER_ERROR}: waits for an earlier change that the server "
+                                                     "fails on (of this row, or of a row it refers to)")
 
     def _set_aside(self, batch: list[dict[str, Any]], rejected: list[Rejection], result: RoundResult) -> None:
         sent = {op["op_id"]: op for op in batch}

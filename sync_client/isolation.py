@@ -8,14 +8,18 @@ queue would wait behind it for ever, and the student's work would never be backe
 So a batch that gets a 500 is split: the next batches are half its size, until the change
 that fails is alone. A change that fails alone is a suspect: it and every later change of
 its row are skipped for the rest of the push (sent ahead of it, an update would be refused
-for good), and they are set aside together (`server_error`, listed in Settings) once the
-server has accepted, or refused by name, another change in this push: the server works,
-the failure is that change's own. If a second change fails alone first, or nothing gets
+for good). So are the changes that refer to a row whose insert is held so (a concept of a
+new topic, a question of that concept, an answer to that question: the server would refuse
+them for good as `unknown_reference`, as the row they name never arrived), and then the
+changes that refer to those, and so on. They are all set aside together (`server_error`,
+listed in Settings) once the server has accepted, or refused by name, another change in
+this push: the server works, the failure is that change's own. If a second change fails alone first, or nothing gets
 through, the server as a whole is failing: everything stays in the queue and the push
 raises, to be retried with backoff as before, after a handful of requests.
 
 A change set aside so is tried again, alone, at the start of every push (the server may
-have been fixed): `requeue` puts it back, first in the queue as it is the oldest.
+have been fixed): `requeue` puts it back, first in the queue as it is the oldest, and the
+changes held with it after it, in the order they were made.
 """
 from __future__ import annotations
 
@@ -24,7 +28,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from desktop_app.db.database import LocalDatabase
-from desktop_app.db.models import SyncOperation
+from desktop_app.db.models import SYNCED_MODELS, SyncOperation
+from desktop_app.db.serialize import references
 from sync_client.errors import Rejection, ServerFailed
 from sync_client.outbox import PENDING, refused_with
 
@@ -44,27 +49,56 @@ def requeue(db: LocalDatabase) -> list[str]:
     return ids
 
 
+Row = tuple[str, str]  # (table, row id)
+
+
 class Isolation:
     """The state of one push (engine.Synchronizer.push): how large a batch may be, the
-    suspect found so far (the op as sent and the error it got), and whether the server has
-    taken anything in this push."""
+    suspect found so far (the op as sent and the error it got), the rows held back behind
+    suspects, and whether the server has taken anything in this push."""
 
     def __init__(self, alone: list[str] | None = None) -> None:
         self._singles = len(alone or ())  # requeued changes come first: that many batches of one
         self._cap: int | None = None  # batch size while a failing change is looked for
         self._took = False  # the server accepted, or refused by name, a change of this push
         self.suspects: dict[str, tuple[dict[str, Any], ServerFailed]] = {}
-
-    @property
-    def held_rows(self) -> set[tuple[str, str]]:
-        """Rows whose changes wait behind a suspect: sent after it, they would reach the server
-        out of order (an update before its insert is refused for good)."""
-        return {(op["table"], op["row_id"]) for op, _ in self.suspects.values()}
+        # Rows whose changes wait behind a suspect (hold_back); next_batch skips them. Kept
+        # for the whole push, also once the suspects are set aside: a change of these rows
+        # made, or reached in the queue, later in the push waits as well.
+        self.held_rows: set[Row] = set()
+        self._unsent: set[Row] = set()  # held rows whose insert is held: the server has not got them
+        self._to_set_aside: set[Row] = set()  # held rows not set aside yet
 
     def max_ops(self, usual: int) -> int:
         if self._singles > 0:
             return 1
         return usual if self._cap is None else min(usual, self._cap)
+
+    def hold_back(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`batch` without the changes that must wait behind a suspect, whose rows are held
+        from now on: a change of a held row (sent ahead of the suspect, it would reach the
+        server out of order), or one that refers to a row the server has not got because its
+        insert is held (the server would refuse it for good as `unknown_reference`). A held
+        insert makes its row one the server has not got: its own dependants wait too."""
+        if not self._unsent:
+            return batch  # the usual push: nothing to look at
+        sendable = []
+        for op in batch:
+            fields = op["payload"]
+            if ((op["table"], op["row_id"]) in self.held_rows
+                    or any((table, fields.get(field)) in self._unsent
+                           for field, table in references(SYNCED_MODELS[op["table"]]).items())):
+                self._hold(op)
+            else:
+                sendable.append(op)
+        return sendable
+
+    def _hold(self, op: dict[str, Any]) -> None:
+        row = (op["table"], op["row_id"])
+        self.held_rows.add(row)
+        self._to_set_aside.add(row)
+        if op["operation"] == "insert":
+            self._unsent.add(row)
 
     def answered(self, batch: list[dict[str, Any]], *, taken: bool = True) -> None:
         """`batch` got an answer; `taken`: the server accepted it or refused changes by name."""
@@ -73,8 +107,9 @@ class Isolation:
 
     def failed(self, batch: list[dict[str, Any]], error: ServerFailed) -> bool:
         """`batch` got `error`. True if it is a server bug that one of its changes may set
-        off: the batch is split (or its one change suspected) and the push goes on. A second
-        change failing alone before anything is taken means the server fails, not a change."""
+        off: the batch is split (or its one change suspected, and its row held) and the push
+        goes on. A second change failing alone before anything is taken means the server
+        fails, not a change."""
         self.answered(batch, taken=False)
         if error.status != SERVER_BUG or (len(batch) == 1 and self.suspects):
             return False
@@ -82,19 +117,23 @@ class Isolation:
             self._cap = max(1, len(batch) // 2)
         else:
             self.suspects[batch[0]["op_id"]] = (batch[0], error)
+            self._hold(batch[0])
         return True
 
-    def proven(self) -> tuple[list[dict[str, Any]], list[Rejection]]:
-        """The suspects to set aside if the server has taken another change in this push (else
-        nothing), as ops and rejections. Batches are full-sized again."""
-        if not self._took or not self.suspects:
-            return [], []
+    def proven(self) -> tuple[list[dict[str, Any]], list[Rejection], set[Row]]:
+        """What to set aside if the server has taken another change in this push (else
+        nothing): the suspects, as ops and rejections, and the held rows not yet set aside
+        (their pending changes). Batches are full-sized again once the suspects are."""
+        if not self._took:
+            return [], [], set()
+        rows, self._to_set_aside = self._to_set_aside, set()
         found = list(self.suspects.values())
-        self.suspects.clear()
-        self._cap = None
+        if found:
+            self.suspects.clear()
+            self._cap = None
         return [op for op, _ in found], [
             Rejection(op["op_id"], SERVER_ERROR, f"the server fails on this change ({error}) while it takes "
-                      "the others; it is tried again at every sync") for op, error in found]
+                      "the others; it is tried again at every sync") for op, error in found], rows
 
     def still_failing(self) -> ServerFailed | None:
         """The error to raise at the end of a push whose suspect nothing proved."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Date, inspect
@@ -19,6 +20,18 @@ def content_fields(model: type) -> list[str]:
 # profile saved on a laptop that has not yet heard of the join cannot take the student out
 # of the class, and a device takes the server's value whatever stamp its copy holds.
 SERVER_MANAGED: dict[str, frozenset[str]] = {"student_profiles": frozenset({"class_id"})}
+
+
+@cache
+def references(model: type) -> dict[str, str]:
+    """The foreign-key fields of `model`: field -> the table it refers to.
+
+    The one place the client learns which fields of a change point at another row (from
+    the models, which the server's schema shares): a pulled change waits for its parent row
+    (sync_client/apply.py), a pushed one for a row the server has not got (isolation.py),
+    and a row's owner is its field that refers to `users` (counts.py)."""
+    return {c.key: next(iter(c.foreign_keys)).column.table.name
+            for c in model.__table__.columns if c.foreign_keys}  # type: ignore[attr-defined]
 
 
 def device_fields(model: type) -> list[str]:

@@ -11,8 +11,10 @@ import threading
 import time
 from typing import Any
 
+import psycopg
 import requests
 import uvicorn
+from sqlalchemy.engine import make_url
 
 from sync_server.__main__ import prepare
 from sync_server.app import create_app
@@ -51,6 +53,12 @@ class LiveServer:
             except requests.ConnectionError:
                 time.sleep(0.05)
         raise RuntimeError("the sync server did not start within 30 s")
+
+    def sql(self, statement: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        """The rows `statement` reads from the server's database (what the server holds)."""
+        dsn = make_url(self.config.db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn) as conn:
+            return conn.execute(statement, params).fetchall()
 
     def stop(self) -> None:
         if self._server is not None and self._thread is not None:

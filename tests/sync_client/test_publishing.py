@@ -9,9 +9,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from desktop_app.db.ids import content_id
 from desktop_app.db.models import Question, QuestionAttempt, SyncState
@@ -101,11 +99,5 @@ def test_a_corrected_answer_and_a_removed_question_reach_students_without_regrad
                            .order_by(QuestionAttempt.timestamp)).all()
     assert grades == [True, False, False, True]
     # The server holds the same grades (nothing was re-graded on the way).
-    rows = live_sql(live, "SELECT is_correct FROM question_attempts WHERE question_id = %s ORDER BY timestamp", (q1,))
+    rows = live.sql("SELECT is_correct FROM question_attempts WHERE question_id = %s ORDER BY timestamp", (q1,))
     assert [r[0] for r in rows] == grades
-
-
-def live_sql(live: Any, statement: str, params: Any) -> list[tuple[Any, ...]]:
-    dsn = make_url(live.config.db_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn) as conn:
-        return conn.execute(statement, params).fetchall()
