@@ -33,19 +33,25 @@ def save_and_replan(session: Session, *, student_id: str, today: date, **values:
 class ProfileForm(QWidget):
     """Grade, target exam, exam date, hours per day, each with its message beside it.
 
-    `saved(ProfileView)` after the profile and the plan made from it are committed.
+    `saved(ProfileView)` after the profile and the plan made from it are committed;
+    `edited()` when the student changes a field (`is_dirty()` tells whether the form now
+    differs from what is saved). Enter in any field saves, as the button does.
     `action` is the text of the button that saves (named when a date needs confirming)."""
 
     saved = Signal(object)
+    edited = Signal()
 
     def __init__(self, ctx: AppContext, student_id: str, *, action: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx, self._student_id, self._action = ctx, student_id, action
         self._stored_exam: date | None = None  # as loaded: saving it again asks nothing
         self._confirmed_exam: date | None = None  # a close date the student saved twice
+        self._stored: tuple[object, ...] = ()  # what is saved, as _current() reads the fields
+        self._loading = False
         self.grade = QComboBox()
         self.grade.setEditable(True)
         self.grade.addItems(["", *GRADES])
+        self.grade.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # Enter saves; the list stays the grades
         self.grade.setAccessibleName(self.tr("Grade or year"))
         self.grade.lineEdit().setPlaceholderText(self.tr("optional"))
         self.exam = QLineEdit()
@@ -76,18 +82,49 @@ class ProfileForm(QWidget):
         QWidget.setTabOrder(self.grade, self.exam)
         QWidget.setTabOrder(self.exam, self.exam_date.edit)
         QWidget.setTabOrder(self.exam_date.edit, self.hours)
+        # A message is about the text it was given: it goes as soon as that text changes.
+        for changed, key in ((self.grade.currentTextChanged, "grade"), (self.exam.textChanged, "target_exam"),
+                             (self.exam_date.edit.textChanged, "exam_date"),
+                             (self.hours.valueChanged, "hours_per_day")):
+            changed.connect(lambda _value, key=key: self._edited(key))
         self.load(None)
 
     def load(self, view: ProfileView | None) -> None:
+        """Show `view` (None: nothing saved yet), dropping any draft and message."""
         # No made-up default date: a student who has not chosen one is asked for it.
-        self._stored_exam = view.exam_date if view else None
         self._confirmed_exam = None
+        self._loading = True
         self.grade.setCurrentText(view.grade if view else "")
         self.exam.setText(view.target_exam if view else "")
-        self.exam_date.set_value(self._stored_exam)
+        self.exam_date.set_value(view.exam_date if view else None)
         self.hours.setValue(view.hours_per_day if view else 2.0)
+        self._loading = False
+        self._stored_exam, self._stored = (view.exam_date if view else None), self._current()
         for error in self.errors.values():
             error.show_message(None)
+
+    def is_dirty(self) -> bool:
+        """The fields differ from what was last loaded or saved."""
+        return self._current() != self._stored
+
+    def _current(self) -> tuple[object, ...]:
+        # As saving reads them: spaces around the text do not count, nor how a date is written.
+        date_text = self.exam_date.edit.text().strip()
+        return (self.grade.currentText().strip(), self.exam.text().strip(),
+                self.exam_date.value() if self.exam_date.is_readable() else date_text, self.hours.value())
+
+    def _edited(self, key: str) -> None:
+        if self._loading:
+            return
+        self.errors[key].show_message(None)
+        self.edited.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        # The fields pass Enter on (QLineEdit, the spin box, the editable combo box ignore it).
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.save()
+            return
+        super().keyPressEvent(event)
 
     def values(self) -> dict[str, object]:
         return {"grade": self.grade.currentText(), "target_exam": self.exam.text(),
@@ -110,15 +147,16 @@ class ProfileForm(QWidget):
             self.errors["exam_date"].show_message(self._close_message((exam - today).days))
             self.exam_date.setFocus()
             return
-        student = self._student_id
+        student, sent = self._student_id, self._current()
         self._ctx.runner.write(lambda s: save_and_replan(s, student_id=student, today=today, **values),
-                               on_success=self._saved, on_failure=self._failed)
+                               on_success=lambda view: self._saved(view, sent), on_failure=self._failed)
 
     def _needs_confirming(self, exam: date, today: date) -> bool:
         return (exam - today).days <= CLOSE_DAYS and exam not in (self._stored_exam, self._confirmed_exam)
 
-    def _saved(self, view: ProfileView) -> None:
-        self._stored_exam = view.exam_date
+    def _saved(self, view: ProfileView, sent: tuple[object, ...]) -> None:
+        # What was sent, not what the fields hold now: a change typed during the save is still unsaved.
+        self._stored_exam, self._stored = view.exam_date, sent
         self.saved.emit(view)
 
     def _failed(self, exc: Exception) -> None:
@@ -193,9 +231,3 @@ class ProfilePage(QWidget):
 
     def start(self) -> None:
         self.form.exam.setFocus()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.form.save()
-            return
-        super().keyPressEvent(event)

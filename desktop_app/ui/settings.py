@@ -95,6 +95,7 @@ class SettingsPage(QWidget):
         save_text = self.tr("Save exam details")
         self.profile = ProfileForm(ctx, student_id, action=save_text)
         self.profile.saved.connect(self._profile_saved)
+        self.profile.edited.connect(self._profile_edited)
         self.save_profile = button(save_text, icon_name="correct")
         self.save_profile.clicked.connect(self.profile.save)
         self.profile_status = QLabel()
@@ -178,7 +179,7 @@ class SettingsPage(QWidget):
         view, remembered, class_name = data
         if self.class_card is not None and class_name and not self.join_message.text():
             self.join_message.setText(self.tr("You are in the class %1.").replace("%1", class_name))
-        if self.profile is not None:
+        if self.profile is not None and not self.profile.is_dirty():  # a draft stays until saved
             self.profile.load(view)
             self.profile_status.clear()
         self.keep.blockSignals(True)
@@ -189,6 +190,13 @@ class SettingsPage(QWidget):
     def _profile_saved(self, view: object) -> None:
         self.profile_status.setText(self.tr("Saved. The plan follows these details from now on."))
         self.profile_saved.emit(view)
+
+    def _profile_edited(self) -> None:
+        assert self.profile is not None
+        if self.profile.is_dirty():
+            self.profile_status.setText(self.tr("Not saved yet"))
+        elif self.profile_status.text() == self.tr("Not saved yet"):  # typed back to what is saved
+            self.profile_status.clear()
 
     def _keep_toggled(self, keep: bool) -> None:
         store, device, user = self._ctx.secrets, self._ctx.device_id, self._account.id
