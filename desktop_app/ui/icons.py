@@ -39,7 +39,8 @@ def _pixmap(name: str, colour: str, size: int, ratio: float) -> QPixmap:
 
 class _SvgEngine(QIconEngine):
     """Renders `name` at the size asked, in `colour` or else the application palette's text
-    colour of the moment (the disabled text colour for a disabled widget)."""
+    colour of the moment (the disabled text colour for a disabled widget, the highlighted
+    text colour on a selected list entry)."""
 
     def __init__(self, name: str, colour: str | None) -> None:
         super().__init__()
@@ -49,6 +50,8 @@ class _SvgEngine(QIconEngine):
         palette = QGuiApplication.palette()
         if mode == QIcon.Mode.Disabled:
             return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText).name()
+        if mode == QIcon.Mode.Selected:  # drawn on the highlight, like the selected entry's text
+            return palette.color(QPalette.ColorRole.HighlightedText).name()
         return self._colour or palette.color(QPalette.ColorRole.WindowText).name()
 
     def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float) -> QPixmap:  # noqa: N802
