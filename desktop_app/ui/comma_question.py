@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from desktop_app.services.answers import AmbiguousNumberError, Comma, stored_form
 from desktop_app.ui.preferences import Preferences
@@ -29,11 +29,8 @@ class CommaQuestion(Notice):
         self.decimal = button("")
         self.thousands.clicked.connect(lambda: self._choose("thousands"))
         self.decimal.clicked.connect(lambda: self._choose("decimal"))
-        row = QHBoxLayout()
-        row.addWidget(self.thousands)
-        row.addWidget(self.decimal)
-        row.addStretch(1)
-        self.column.addLayout(row)
+        for choice in (self.thousands, self.decimal):  # one under the other: side by side, at a
+            self.column.addWidget(choice, 0, Qt.AlignmentFlag.AlignLeft)  # large text size, too wide
         QWidget.setTabOrder(self.thousands, self.decimal)
         self.hide()
 

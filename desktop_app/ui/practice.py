@@ -49,19 +49,24 @@ class PracticePage(QWidget):
         self._start_clock_when_seen = False
 
         self.title = heading(self.tr("Practice"))
-        self.focus_label = QLabel()
-        self.clear_focus = button(self.tr("Any concept"), tooltip=self.tr("Stop focusing on one concept"))
-        self.clear_focus.clicked.connect(lambda: self.start(None))
         self.timer_icon = IconLabel("timer")
         self.timer_label = ScaledLabel(scale=1.1, bold=True)
         self.timer_label.setAccessibleName(self.tr("Time on this question"))
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
-        header.addWidget(self.focus_label)
-        header.addWidget(self.clear_focus)
-        header.addSpacing(12)
         header.addWidget(self.timer_icon)
         header.addWidget(self.timer_label)
+        # A row of its own, the name wrapping: a long concept name beside the title and timer
+        # made the page wider than a small window at a large text size.
+        self.focus_row = QWidget()
+        self.focus_label = QLabel()
+        self.focus_label.setWordWrap(True)
+        self.clear_focus = button(self.tr("Any concept"), tooltip=self.tr("Stop focusing on one concept"))
+        self.clear_focus.clicked.connect(lambda: self.start(None))
+        focus_row = QHBoxLayout(self.focus_row)
+        focus_row.setContentsMargins(0, 0, 0, 0)
+        focus_row.addWidget(self.focus_label, 1)
+        focus_row.addWidget(self.clear_focus, 0, Qt.AlignmentFlag.AlignTop)
 
         self.card = Card()
         self.where = QLabel()
@@ -153,6 +158,7 @@ class PracticePage(QWidget):
 
         column = scrolling_page(self)
         column.addLayout(header)
+        column.addWidget(self.focus_row)
         column.addWidget(self.empty)
         column.addWidget(self.card)
         column.addWidget(self.result)
@@ -418,5 +424,4 @@ class PracticePage(QWidget):
 
     def _set_focus_label(self) -> None:
         self.focus_label.setText(self.tr("Focus: %1").replace("%1", self._focus[1]) if self._focus else "")
-        self.focus_label.setVisible(self._focus is not None)
-        self.clear_focus.setVisible(self._focus is not None)
+        self.focus_row.setVisible(self._focus is not None)

@@ -3,13 +3,15 @@ confidence, saved attempts."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from desktop_app.db.models import Question, QuestionAttempt
+from desktop_app.db.models import Concept, Question, QuestionAttempt
 from desktop_app.services import practice as practice_service
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.preferences import FONT_SCALES
 from desktop_app.ui.workspace import SETTINGS
 from tests.desktop_app.ui.conftest import focused
 
@@ -192,3 +194,57 @@ def test_a_reading_chosen_in_settings_is_used_without_asking(qtbot: QtBot, home_
         qtbot.keyClick(page.number, Qt.Key.Key_Return)
     assert not page.comma_question.isVisible()
     assert [(a.answer, a.is_correct) for a in _attempts(home_window)] == [("18000", True)]
+
+
+def _longest_named_concept(window: MainWindow, kind: str) -> tuple[tuple[str, str], practice_service.QuestionView]:
+    """The concept with the longest name among those with a `kind` question, and that question."""
+    with window.runner.db.transaction() as s:
+        concept_id, name, qid = s.execute(
+            select(Concept.id, Concept.name, Question.id).join(Question, Question.concept_id == Concept.id)
+            .where(Question.type == kind).order_by(func.length(Concept.name).desc(), Question.local_id)
+            .limit(1)).one()
+        return (concept_id, name), practice_service.question_view(s, qid)
+
+
+def _fits(page: QWidget, widget: QWidget) -> bool:
+    """`widget` lies wholly inside the practice page's viewport, once scrolled to vertically."""
+    area = page.findChild(QScrollArea)
+    QApplication.processEvents()  # the layout pass, which also sets the scroll range
+    area.ensureWidgetVisible(widget)
+    top_left = widget.mapTo(area.viewport(), QPoint(0, 0))
+    return area.viewport().rect().contains(QRect(top_left, widget.size()))
+
+
+def test_a_long_focus_name_at_the_largest_text_size_fits_an_800_by_600_window(
+        qtbot: QtBot, home_window: MainWindow) -> None:
+    window, page = home_window, home_window.workspace.practice
+    window.ctx.prefs.font_scale = FONT_SCALES[-1]
+    window.resize(800, 600)
+    focus, view = _longest_named_concept(window, "numerical")
+    with qtbot.waitSignal(page.question_shown, timeout=20_000):
+        window.workspace.practise_concept(focus)
+    if page.current.question.id != view.id:
+        with qtbot.waitSignal(page.question_shown):
+            page._show_question(practice_service.NextQuestion(view, "test " * 30))
+    qtbot.waitUntil(lambda: window.width() == 800, timeout=5000)
+    area = page.findChild(QScrollArea)
+    content = area.widget()
+    QApplication.processEvents()
+
+    def check() -> None:
+        assert content.minimumSizeHint().width() <= area.viewport().width()
+        assert content.width() <= area.viewport().width() and area.horizontalScrollBar().value() == 0
+        for widget in (page.title, page.clear_focus, page.timer_label):
+            assert _fits(page, widget), widget
+        assert focus[1] in page.focus_label.text() or focus[1] in page.focus_label.toolTip()
+
+    check()
+    assert _fits(page, page.submit)
+    _submit(qtbot, window, "12,345")  # the comma question, with its two buttons
+    assert page.comma_question.isVisible()
+    check()
+    assert _fits(page, page.comma_question.thousands) and _fits(page, page.comma_question.decimal)
+    with qtbot.waitSignal(page.feedback_shown, timeout=20_000):
+        qtbot.keyClick(page.number, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+    check()
+    assert _fits(page, page.mastery) and _fits(page, page.next_button)
