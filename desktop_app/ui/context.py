@@ -1,6 +1,7 @@
 """What every screen is given in its constructor (no global main-window object)."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -22,6 +23,7 @@ class AppContext:
     secrets: SecretStore
     sync: SyncController
     now: Callable[[], datetime] = field(default=_utcnow)  # injected so tests and screenshots can fix "now"
+    clock: Callable[[], float] = field(default=time.monotonic)  # seconds, for time on a question; tests advance it
 
     @property
     def device_id(self) -> str:

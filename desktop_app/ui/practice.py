@@ -5,14 +5,16 @@ on. The attempt is committed by the worker before the feedback appears; a malfor
 number shows its problem next to the field and records nothing. An answer like "2,125",
 before the student has said how they write numbers, raises the question of ui/comma_question.py
 (nothing recorded until they choose; then that answer is graded without a second submit).
+The timer, and the response time saved with the answer, count time on the question only:
+they stop while another screen shows (ui/stopwatch.py).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QPalette, QShowEvent
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QKeyEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QSlider, QVBoxLayout, QWidget,
 )
@@ -23,6 +25,7 @@ from desktop_app.services.practice import Feedback, NextQuestion
 from desktop_app.ui.comma_question import CommaQuestion
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.icons import IconLabel
+from desktop_app.ui.stopwatch import Stopwatch
 from desktop_app.ui.theme import ScaledLabel, heading
 from desktop_app.ui.widgets import Card, FieldError, Notice, button, scrolling_page
 
@@ -46,7 +49,6 @@ class PracticePage(QWidget):
         self._shown = 0
         self._want_next = False
         self._busy = False
-        self._start_clock_when_seen = False
 
         self.title = heading(self.tr("Practice"))
         self.timer_icon = IconLabel("timer")
@@ -164,7 +166,7 @@ class PracticePage(QWidget):
         column.addWidget(self.result)
         column.addStretch(1)
 
-        self._elapsed = QElapsedTimer()
+        self._stopwatch = Stopwatch(lambda: self._ctx.clock())  # paused while the page is hidden
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._show_time)
@@ -226,9 +228,10 @@ class PracticePage(QWidget):
         self.current = nxt
         self.empty.setVisible(nxt is None)
         self.card.setVisible(nxt is not None)
+        self._stopwatch.reset()
         if nxt is None:
             self._tick.stop()
-            self.timer_label.clear()
+            self._show_time()
             self.question_shown.emit()
             return
         self._shown += 1
@@ -244,22 +247,33 @@ class PracticePage(QWidget):
         self._drop_comma_question()
         self.choice_error.hide()
         self._set_inputs_enabled(True)
-        self._start_clock_when_seen = not self.isVisible()  # fetched ahead: time from when it is seen
-        if not self._start_clock_when_seen:
-            self._start_clock()
+        if self.isVisible():  # else fetched ahead: timed from when it is seen (showEvent)
+            self._run_clock()
+        self._show_time()
         self.focus_answer()
         self.question_shown.emit()
 
-    def _start_clock(self) -> None:
-        self._start_clock_when_seen = False
-        self._elapsed.start()
+    def seconds_on_question(self) -> float:
+        """Time the question on screen has been in sight (to its answer, once answered)."""
+        return self._stopwatch.seconds()
+
+    def _run_clock(self) -> None:
+        self._stopwatch.resume()
         self._tick.start()
+
+    def _stop_clock(self) -> None:
+        self._stopwatch.pause()
+        self._tick.stop()
         self._show_time()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        if self._start_clock_when_seen and self.current is not None and self.feedback is None:
-            self._start_clock()
+        if self.current is not None and self.feedback is None:
+            self._run_clock()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
+        super().hideEvent(event)
+        self._stop_clock()  # time on another screen is not time on the question
 
     def prefetch(self) -> None:
         """Choose the first question ahead of time (the engine's first choice in a session
@@ -320,7 +334,7 @@ class PracticePage(QWidget):
             return
         self.number_error.show_message(None)
         self.choice_error.hide()
-        self._send(answer, seconds=self._elapsed.elapsed() / 1000.0, confidence=self.confidence.value() or None,
+        self._send(answer, seconds=self.seconds_on_question(), confidence=self.confidence.value() or None,
                    now=self._ctx.now())
 
     def _send(self, answer: str, *, seconds: float, confidence: int | None, now: datetime) -> None:
@@ -357,7 +371,7 @@ class PracticePage(QWidget):
 
     def _show_feedback(self, fb: Feedback) -> None:
         self._busy = False
-        self._tick.stop()
+        self._stop_clock()
         self.feedback = fb
         self.result.setProperty("correct", "true" if fb.is_correct else "false")
         self.result.style().unpolish(self.result)
@@ -413,7 +427,10 @@ class PracticePage(QWidget):
             w.setEnabled(enabled)
 
     def _show_time(self) -> None:
-        seconds = int(self._elapsed.elapsed() / 1000) if self._elapsed.isValid() else 0
+        if self.current is None:
+            self.timer_label.clear()  # nothing to time (no questions yet)
+            return
+        seconds = int(self._stopwatch.seconds())
         self.timer_label.setText(f"{seconds // 60}:{seconds % 60:02d}")
 
     def _confidence_changed(self, value: int) -> None:

@@ -114,9 +114,9 @@ def test_true_false_keys_and_nothing_chosen(qtbot: QtBot, home_window: MainWindo
 def test_first_question_is_fetched_ahead_and_timed_from_when_it_is_seen(qtbot: QtBot, home_window: MainWindow) -> None:
     page = home_window.workspace.practice
     qtbot.waitUntil(lambda: page.current is not None, timeout=20_000)  # fetched while Home shows
-    assert not page.isVisible() and not page._elapsed.isValid()
+    assert not page.isVisible() and not page._stopwatch.running
     qtbot.keyClick(home_window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
-    assert page.isVisible() and page._elapsed.isValid()
+    assert page.isVisible() and page._stopwatch.running
     assert focused() in (page.number, *page.choices.buttons())
 
 
@@ -248,3 +248,28 @@ def test_a_long_focus_name_at_the_largest_text_size_fits_an_800_by_600_window(
         qtbot.keyClick(page.number, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
     check()
     assert _fits(page, page.mastery) and _fits(page, page.next_button)
+
+
+def test_the_timer_stops_while_another_screen_shows_and_the_answer_records_time_on_the_question(
+        qtbot: QtBot, home_window: MainWindow) -> None:
+    clock = [1000.0]
+    home_window.ctx.clock = lambda: clock[0]
+    _show(qtbot, home_window, "numerical")
+    page = home_window.workspace.practice
+    clock[0] += 12  # 12 s reading the question
+    page._show_time()
+    assert page.timer_label.text() == "0:12"
+    home_window.workspace.go(SETTINGS)
+    assert not page.isVisible()
+    clock[0] += 300  # five minutes in Settings, then on Home
+    home_window.workspace.go(0)
+    clock[0] += 60
+    home_window.workspace.go(1)
+    assert page.isVisible() and page.timer_label.text() == "0:12"  # carries on from where it stopped
+    clock[0] += 3
+    with qtbot.waitSignal(page.feedback_shown, timeout=20_000):
+        page.number.setFocus()
+        qtbot.keyClicks(page.number, "1")
+        qtbot.keyClick(page.number, Qt.Key.Key_Return)
+    (attempt,) = _attempts(home_window)
+    assert attempt.time_taken_seconds == pytest.approx(15)
