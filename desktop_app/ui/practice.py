@@ -16,7 +16,7 @@ from datetime import datetime
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeyEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
-    QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QSlider, QVBoxLayout, QWidget,
+    QApplication, QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QSlider, QVBoxLayout, QWidget,
 )
 
 from desktop_app.services import practice
@@ -30,6 +30,20 @@ from desktop_app.ui.theme import ScaledLabel, heading
 from desktop_app.ui.widgets import Card, FieldError, Notice, button, scrolling_page
 
 LETTERS = "ABCDEFGHI"
+_ARROWS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right)
+
+
+class _Choice(QRadioButton):
+    """An option that an arrow key moving onto it also chooses, as radio buttons usually do
+    (Qt's only chooses when the option left was chosen: Tab in, Down, Enter said "Choose an
+    answer first")."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        super().keyPressEvent(event)
+        moved_to = QApplication.focusWidget()
+        group = self.group()
+        if event.key() in _ARROWS and moved_to is not self and group is not None and moved_to in group.buttons():
+            moved_to.setChecked(True)
 
 
 class PracticePage(QWidget):
@@ -83,6 +97,7 @@ class PracticePage(QWidget):
         self.answer_box = QVBoxLayout()
         self.choices = QButtonGroup(self)
         self.choices.setExclusive(True)
+        self.choices.buttonToggled.connect(lambda _button, checked: checked and self.choice_error.hide())
         self.number = QLineEdit()
         self.number.setAccessibleName(self.tr("Your answer"))
         self.number.setPlaceholderText(self.tr("a number, e.g. 3.5, 3,5, 7/2, 4 1/2 or 18,000"))
@@ -298,7 +313,7 @@ class PracticePage(QWidget):
             labels = []
         previous: QWidget | None = None
         for i, (label, value, tip) in enumerate(labels):
-            radio = QRadioButton(label)
+            radio = _Choice(label)
             radio.setProperty("answer", value)
             radio.setToolTip(tip)
             self.choices.addButton(radio, i)
@@ -412,7 +427,6 @@ class PracticePage(QWidget):
             if index is not None:
                 buttons[index].setChecked(True)
                 buttons[index].setFocus()
-                self.choice_error.hide()
                 return
         super().keyPressEvent(event)
 

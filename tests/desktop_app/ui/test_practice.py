@@ -273,3 +273,21 @@ def test_the_timer_stops_while_another_screen_shows_and_the_answer_records_time_
         qtbot.keyClick(page.number, Qt.Key.Key_Return)
     (attempt,) = _attempts(home_window)
     assert attempt.time_taken_seconds == pytest.approx(15)
+
+
+def test_arrow_keys_choose_the_option_they_move_to(qtbot: QtBot, home_window: MainWindow) -> None:
+    view = _show(qtbot, home_window, "mcq")
+    page = home_window.workspace.practice
+    a, b, c, *_ = page.choices.buttons()
+    assert focused() is a and page.choices.checkedButton() is None  # in the options, none chosen yet
+    qtbot.keyClick(a, Qt.Key.Key_Return)
+    assert page.choice_error.isVisible()  # "Choose an answer first."
+    qtbot.keyClick(a, Qt.Key.Key_Down)
+    assert focused() is b and page.choices.checkedButton() is b and not page.choice_error.isVisible()
+    qtbot.keyClick(b, Qt.Key.Key_Down)
+    qtbot.keyClick(c, Qt.Key.Key_Up)
+    assert focused() is b and page.choices.checkedButton() is b
+    with qtbot.waitSignal(page.feedback_shown, timeout=20_000):
+        qtbot.keyClick(b, Qt.Key.Key_Return)
+    (attempt,) = _attempts(home_window)
+    assert attempt.answer == view.options[1]
