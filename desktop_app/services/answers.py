@@ -19,6 +19,12 @@ anything is compared with the correct answer: the practice screen asks the stude
 they write numbers (the answer stays unrecorded) and grades the same answer under the choice.
 Every other form reads the same whatever `comma` says.
 
+What students naturally type around a number is left out: a leading "x = " (one letter and
+"="), a currency sign before it ("£39", "-£5", "£-5"; $ and € too) or a degree sign after it
+("70°"). So "£2,125" is still the question above. Any other unit after a number ("39 pounds",
+"5 cm") is refused with a message asking for the number alone, and so is "%": "15%" could mean
+15 or 0.15, so it is not guessed at.
+
 Anything else raises AnswerFormatError with a message, naming the accepted forms, that the
 practice screen shows under the field; nothing is recorded.
 """
@@ -31,7 +37,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
+_VARIABLE = re.compile(r"[A-Za-z] ?= ?")  # "x = 70"
 _SIGN = re.compile(r"([+-]) ?")
+_CURRENCY = re.compile(r"[£$€] ?")
+_NUMBER_THEN_WORDS = re.compile(r"(.*?\d) ?([^\d\s.,/].*)")  # "39 pounds", "5cm", "15%"
 _DECIMAL = re.compile(r"\d+(?:[.,]\d*)?|[.,]\d+")
 _THOUSANDS_OR_DECIMAL = re.compile(r"[1-9]\d{0,2},\d{3}")  # "2,125": 2125 or 2.125
 _COMMA_GROUPS = re.compile(r"[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
@@ -42,6 +51,8 @@ Comma = Literal["thousands", "decimal"]
 COMMA_READINGS: tuple[Comma, ...] = ("thousands", "decimal")  # the order of `_readings`' two values
 
 _UNREADABLE = "Type a number such as 3.5, 3,5, 7/2, 4 1/2, 18,000 or 18 000."
+_UNITS = "Type just the number, without units: 39 rather than 39 cm."
+_PERCENT = "Type just the number, without %: 15 for 15% if the question asks for a percentage, 0.15 if not."
 
 
 class AnswerFormatError(ValueError):
@@ -100,16 +111,46 @@ def _unsigned_readings(text: str) -> tuple[float, ...]:
     return (float((whole or 0) + Fraction(numerator, denominator)),)
 
 
+def _unsigned_part(text: str) -> tuple[bool, str]:
+    """(whether it is negative, the number without its sign) of normalised `text`, without
+    a leading "x = ", a currency sign before the number or a degree sign after it."""
+    variable = _VARIABLE.match(text)
+    rest = text[variable.end():] if variable else text
+    sign = _SIGN.match(rest)
+    rest = rest[sign.end():] if sign else rest
+    currency = _CURRENCY.match(rest)
+    if currency:
+        rest = rest[currency.end():]
+        if sign is None:  # "£-5" as well as "-£5"
+            sign = _SIGN.match(rest)
+            rest = rest[sign.end():] if sign else rest
+    else:
+        rest = rest.removesuffix("°").rstrip(" ")
+    return sign is not None and sign.group(1) == "-", rest
+
+
+def _refuse_units(text: str) -> None:
+    """Raise the message asking for the number alone if `text` is a number then words or %."""
+    number_then_words = _NUMBER_THEN_WORDS.fullmatch(text)
+    if number_then_words is None:
+        return
+    try:
+        _unsigned_readings(number_then_words.group(1))
+    except (AnswerFormatError, OverflowError, ValueError):
+        return  # not a number followed by a unit: the usual message
+    raise AnswerFormatError(_PERCENT if number_then_words.group(2).startswith("%") else _UNITS)
+
+
 def _readings(text: str) -> tuple[float, ...]:
     """Every value normalised `text` can mean: one, or (thousands, decimal) for "2,125".
 
     Raises AnswerFormatError when it cannot be read, including a number too large for a float.
     """
-    sign = _SIGN.match(text)
-    negative = sign is not None and sign.group(1) == "-"
+    negative, number = _unsigned_part(text)
     try:
-        values = _unsigned_readings(text[sign.end():] if sign else text)
+        values = _unsigned_readings(number)
     except AnswerFormatError:
+        _refuse_units(number)
         raise
     except (OverflowError, ValueError):  # a fraction beyond a float; int() of thousands of digits
         values = (math.inf,)

@@ -83,6 +83,52 @@ def test_the_format_error_names_the_accepted_forms() -> None:
         assert form in str(caught.value)
 
 
+@pytest.mark.parametrize(("raw", "value"), [
+    ("£39", 39), ("£ 39", 39), ("$4.50", 4.5), ("€18,000.5", 18000.5), ("-£5", -5), ("£-5", -5), ("£4 1/2", 4.5),
+    ("70°", 70), ("70 °", 70), ("-12.5°", -12.5), ("x = 70", 70), ("x=70", 70), ("y = -3/4", -0.75),
+    ("x = 70°", 70), ("A = £20 700", 20700),
+])
+def test_a_currency_sign_before_a_degree_sign_after_and_x_equals_are_left_out(raw: str, value: float) -> None:
+    assert parse_number(raw) == value
+
+
+@pytest.mark.parametrize(("raw", "typed"), [("£2,125", "£2,125"), ("x = 2,125", "x = 2,125"), ("2,125°", "2,125°")])
+def test_a_comma_before_three_digits_is_still_asked_about_after_a_currency_sign_or_x_equals(raw: str,
+                                                                                             typed: str) -> None:
+    with pytest.raises(AmbiguousNumberError) as caught:
+        parse_number(raw)
+    assert (caught.value.typed, caught.value.thousands, caught.value.decimal) == (typed, 2125, 2.125)
+    assert parse_number(raw, comma="thousands") == 2125 and parse_number(raw, comma="decimal") == 2.125
+
+
+@pytest.mark.parametrize("raw", ["39 pounds", "5 cm", "5cm", "3.5 kg", "4 1/2 cups", "20 700 m", "2,125 m", "£39 pounds",
+                                 "70°C", "£70°", "x = 5 cm", "12 m²", "39p"])
+def test_a_number_followed_by_a_unit_is_refused_asking_for_the_number_alone(raw: str) -> None:
+    with pytest.raises(AnswerFormatError) as caught:
+        parse_number(raw, comma="thousands")
+    assert str(caught.value) == "Type just the number, without units: 39 rather than 39 cm."
+
+
+@pytest.mark.parametrize("raw", ["15%", "15 %", "-2.5%", "x = 15%"])
+def test_a_percent_sign_is_refused_rather_than_read_as_15_or_0_15(raw: str) -> None:
+    with pytest.raises(AnswerFormatError) as caught:
+        parse_number(raw)
+    assert "without %" in str(caught.value) and "0.15" in str(caught.value)
+
+
+@pytest.mark.parametrize("raw", ["£", "x =", "°", "xy = 5", "x 70", "x == 5", "££5", "££", "pounds 39", "3..5 cm",
+                                 "five", "x = y"])
+def test_other_decorations_are_unreadable_with_the_usual_message(raw: str) -> None:
+    with pytest.raises(AnswerFormatError) as caught:
+        parse_number(raw)
+    assert "3.5, 3,5, 7/2, 4 1/2" in str(caught.value)
+
+
+def test_a_currency_answer_is_graded_and_stored_as_the_number() -> None:
+    assert _numerical("39", "£39") == ("39", True)
+    assert _numerical("70", "x = 70°") == ("70", True)
+
+
 def _numerical(correct_answer: str, answer: str, tolerance: float = 0.0,
                comma: str | None = None) -> tuple[str, bool]:
     """(the answer as stored, whether it is correct) for a numerical question."""
