@@ -101,8 +101,8 @@ def test_a_comma_before_three_digits_is_still_asked_about_after_a_currency_sign_
     assert parse_number(raw, comma="thousands") == 2125 and parse_number(raw, comma="decimal") == 2.125
 
 
-@pytest.mark.parametrize("raw", ["39 pounds", "5 cm", "5cm", "3.5 kg", "4 1/2 cups", "20 700 m", "2,125 m", "£39 pounds",
-                                 "70°C", "£70°", "x = 5 cm", "12 m²", "39p"])
+@pytest.mark.parametrize("raw", ["39 pounds", "5 cm", "5cm", "3.5 kg", "4 1/2 cups", "20 700 m", "2,125 m",
+                                 "£39 pounds", "70°C", "£70°", "x = 5 cm", "12 m²", "39p"])
 def test_a_number_followed_by_a_unit_is_refused_asking_for_the_number_alone(raw: str) -> None:
     with pytest.raises(AnswerFormatError) as caught:
         parse_number(raw, comma="thousands")
