@@ -63,6 +63,7 @@ class PracticePage(QWidget):
         self._shown = 0
         self._want_next = False
         self._busy = False
+        self._fetches = 0  # numbers each fetch, so an older one's answer is known when it comes back
 
         self.title = heading(self.tr("Practice"))
         self.timer_icon = IconLabel("timer")
@@ -209,16 +210,21 @@ class PracticePage(QWidget):
         focus = self._focus[0] if self._focus else None
         self._want_next = show
         self._busy = show
+        self._fetches += 1
+        ticket = self._fetches
         self._ctx.runner.query(
             lambda s: practice.next_question(s, student_id=student, now=now, previous_question_id=previous,
                                              focus_concept_id=focus, seed=seed),
-            on_success=self._fetched, on_failure=self._fetch_failed)
+            on_success=lambda nxt: self._fetched(nxt, ticket), on_failure=lambda exc: self._fetch_failed(exc, ticket))
 
-    def _fetch_failed(self, exc: Exception) -> None:
-        self._busy = self._want_next = False  # the screen stays usable (Skip or reopen retries)
+    def _fetch_failed(self, exc: Exception, ticket: int) -> None:
+        if ticket == self._fetches:
+            self._busy = self._want_next = False  # the screen stays usable (Skip or reopen retries)
         raise exc  # unexpected: the error dialog shows it
 
-    def _fetched(self, nxt: NextQuestion | None) -> None:
+    def _fetched(self, nxt: NextQuestion | None, ticket: int) -> None:
+        if ticket != self._fetches:
+            return  # chosen before a newer fetch (another focus, or Skip): that one's answer counts
         self.upcoming = nxt
         if self.feedback is not None and nxt is not None:
             self.up_next.setText(self.tr("Up next: %1 — %2").replace("%1", nxt.question.concept_name)

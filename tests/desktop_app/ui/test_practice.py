@@ -291,3 +291,18 @@ def test_arrow_keys_choose_the_option_they_move_to(qtbot: QtBot, home_window: Ma
         qtbot.keyClick(b, Qt.Key.Key_Return)
     (attempt,) = _attempts(home_window)
     assert attempt.answer == view.options[1]
+
+
+def test_choosing_a_concept_while_the_first_question_is_still_being_chosen_shows_one_on_that_concept(
+        qtbot: QtBot, home_window: MainWindow) -> None:
+    page = home_window.workspace.practice
+    focus, _view = _longest_named_concept(home_window, "numerical")
+    if page.current is not None:  # the question fetched ahead is already here: fetch one ahead again
+        page.current = None
+        page.prefetch()
+    assert page._busy  # the question fetched ahead (any concept) is on its way
+    shown: list[str] = []
+    page.question_shown.connect(lambda: shown.append(page.current.question.concept_id))
+    home_window.workspace.practise_concept(focus)
+    qtbot.waitUntil(lambda: bool(shown) and not page._busy, timeout=20_000)  # (one task at a time: in order)
+    assert shown == [focus[0]] and page.current.question.concept_id == focus[0]
