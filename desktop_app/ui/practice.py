@@ -184,7 +184,7 @@ class PracticePage(QWidget):
 
         self._stopwatch = Stopwatch(lambda: self._ctx.clock())  # paused while the page is hidden
         self._tick = QTimer(self)
-        self._tick.setInterval(1000)
+        self._tick.setInterval(250)  # not 1000: after a pause, whole seconds fall between ticks
         self._tick.timeout.connect(self._show_time)
         self._confidence_changed(0)
         self._set_focus_label()
