@@ -16,7 +16,7 @@ from datetime import datetime
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeyEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication, QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineEdit, QRadioButton, QSlider, QVBoxLayout, QWidget,
+    QButtonGroup, QFrame, QHBoxLayout, QLabel, QLineEdit, QSlider, QVBoxLayout, QWidget,
 )
 
 from desktop_app.services import practice
@@ -25,25 +25,12 @@ from desktop_app.services.practice import Feedback, NextQuestion
 from desktop_app.ui.comma_question import CommaQuestion
 from desktop_app.ui.context import AppContext
 from desktop_app.ui.icons import IconLabel
+from desktop_app.ui.option_button import OptionButton
 from desktop_app.ui.stopwatch import Stopwatch
 from desktop_app.ui.theme import ScaledLabel, heading
 from desktop_app.ui.widgets import Card, FieldError, Notice, button, scrolling_page
 
 LETTERS = "ABCDEFGHI"
-_ARROWS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right)
-
-
-class _Choice(QRadioButton):
-    """An option that an arrow key moving onto it also chooses, as radio buttons usually do
-    (Qt's only chooses when the option left was chosen: Tab in, Down, Enter said "Choose an
-    answer first")."""
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        super().keyPressEvent(event)
-        moved_to = QApplication.focusWidget()
-        group = self.group()
-        if event.key() in _ARROWS and moved_to is not self and group is not None and moved_to in group.buttons():
-            moved_to.setChecked(True)
 
 
 class PracticePage(QWidget):
@@ -319,7 +306,7 @@ class PracticePage(QWidget):
             labels = []
         previous: QWidget | None = None
         for i, (label, value, tip) in enumerate(labels):
-            radio = _Choice(label)
+            radio = OptionButton(label)
             radio.setProperty("answer", value)
             radio.setToolTip(tip)
             self.choices.addButton(radio, i)
