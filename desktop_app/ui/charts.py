@@ -4,13 +4,17 @@ Colour follows cividis, which reads the same to people with any common colour-vi
 deficiency and in greyscale; every bar also carries its number, so colour is never the
 only signal. The dashed line marks the unlock threshold. The chart takes the keyboard focus:
 Up/Down (Home/End) walk the bars and each one's details show as with the mouse.
+
+A name sits left of its bar while every name fits in half the width; otherwise (a narrow
+window, a large text size) each name goes on its own line above its bar, in full: a cut
+"Fractions, …" says nothing, and students read the chart by name.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFocusEvent, QHelpEvent, QKeyEvent, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QFocusEvent, QHelpEvent, QKeyEvent, QPainter, QPalette, QPen, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from desktop_app.ui.icons import icon
@@ -42,7 +46,9 @@ class MasteryChart(QWidget):
         super().__init__(parent)
         self._bars: list[Bar] = []
         self._threshold = threshold
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        policy.setHeightForWidth(True)  # taller when the names go above the bars
+        self.setSizePolicy(policy)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName(self.tr("Mastery per topic"))
@@ -85,21 +91,44 @@ class MasteryChart(QWidget):
     def bars(self) -> list[Bar]:
         return list(self._bars)
 
-    def _row_height(self) -> int:
-        return int(self.fontMetrics().height() * 1.7)
+    def _stacked(self, width: int | None = None) -> bool:
+        """Names above their bars: some name does not fit in half of `width` (default: now)."""
+        fm = self.fontMetrics()
+        longest = max((fm.horizontalAdvance(b.label) for b in self._bars), default=0)
+        return longest + fm.height() * 1.6 + 1 > (self.width() if width is None else width) * 0.5
+
+    def _row_height(self, stacked: bool | None = None) -> int:
+        stacked = self._stacked() if stacked is None else stacked
+        return int(self.fontMetrics().height() * (2.9 if stacked else 1.7))
+
+    def _height(self, stacked: bool) -> int:
+        return self._row_height(stacked) * max(len(self._bars), 1) + self.fontMetrics().height() * 3
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(480, self._row_height() * max(len(self._bars), 1) + self.fontMetrics().height() * 3)
+        return QSize(480, self.heightForWidth(480))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(260, self.sizeHint().height())
+        return QSize(260, self.heightForWidth(260))
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        return self._height(self._stacked(width))
+
+    def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(e)
+        if self._stacked(e.size().width()) != self._stacked(e.oldSize().width()):
+            self.updateGeometry()  # the layout asks heightForWidth again
 
     def _geometry(self) -> tuple[float, float, float]:
+        """x where the bars start, the value column's width, the bars' width."""
         fm = self.fontMetrics()
-        # Names in full where they fit in half the width (the bars still read well in the other half).
-        label_w = min(max((fm.horizontalAdvance(b.label) for b in self._bars), default=0) + fm.height() * 1.6 + 1,
-                      self.width() * 0.5)
         value_w = fm.horizontalAdvance("100") + fm.height()
+        if self._stacked():
+            label_w = fm.height() * 1.3  # under the name, past the lock
+        else:  # names in full in at most half the width (the bars still read well in the other half)
+            label_w = max((fm.horizontalAdvance(b.label) for b in self._bars), default=0) + fm.height() * 1.6 + 1
         return label_w, value_w, max(self.width() - label_w - value_w, 20.0)
 
     def paintEvent(self, _event: QEvent) -> None:  # noqa: N802 - Qt override
@@ -116,16 +145,22 @@ class MasteryChart(QWidget):
             p.setPen(text)
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("No topics yet."))
             return
+        stacked = self._stacked()
+        # A stacked row: the name on a line of 1.4 heights, the bar on the rest.
+        name_h = fm.height() * 1.4 if stacked else row
+        bar_y, bar_row = (name_h, row - name_h) if stacked else (0.0, row)
+        name_w = self.width() - fm.height() * 1.3 if stacked else label_w - fm.height() * 1.6
         for i, bar in enumerate(self._bars):
             y = i * row
             colour = QColor(text)
             if bar.locked:
                 colour.setAlpha(150)
-                p.drawPixmap(QPointF(0, y + (row - fm.height()) / 2), lock)
+                p.drawPixmap(QPointF(0, y + (name_h - fm.height()) / 2), lock)
             p.setPen(colour)
-            name = fm.elidedText(bar.label, Qt.TextElideMode.ElideRight, int(label_w - fm.height() * 1.6))
-            p.drawText(QRectF(fm.height() * 1.3, y, label_w, row), Qt.AlignmentFlag.AlignVCenter, name)
-            track = QRectF(label_w, y + (row - bar_h) / 2, track_w, bar_h)
+            name = fm.elidedText(bar.label, Qt.TextElideMode.ElideRight, int(name_w))
+            p.drawText(QRectF(fm.height() * 1.3, y, name_w + 1, name_h), Qt.AlignmentFlag.AlignVCenter, name)
+            y += bar_y
+            track = QRectF(label_w, y + (bar_row - bar_h) / 2, track_w, bar_h)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(pal.color(QPalette.ColorRole.Window))
             p.drawRoundedRect(track, 3, 3)
@@ -134,16 +169,20 @@ class MasteryChart(QWidget):
             p.setPen(QPen(mid, 1))
             p.drawRoundedRect(filled, 3, 3)
             p.setPen(text)
-            p.drawText(QRectF(label_w + track_w, y, value_w - fm.height() * 0.3, row),  # clear of the focus ring
+            p.drawText(QRectF(label_w + track_w, y, value_w - fm.height() * 0.3, bar_row),  # clear of the focus ring
                        Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, f"{bar.value:.0f}")
             if i == self.current and self.hasFocus():  # where the keyboard is
                 p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
                 p.setBrush(Qt.BrushStyle.NoBrush)
-                p.drawRoundedRect(QRectF(1, y + 1, self.width() - 2, row - 2), 4, 4)
+                p.drawRoundedRect(QRectF(1, i * row + 1, self.width() - 2, row - 2), 4, 4)
         x = label_w + track_w * self._threshold / 100
         bottom = len(self._bars) * row
         p.setPen(QPen(text, 1, Qt.PenStyle.DashLine))
-        p.drawLine(QPointF(x, 0), QPointF(x, bottom))
+        if stacked:  # across the bars only, not through the names above them
+            for i in range(len(self._bars)):
+                p.drawLine(QPointF(x, i * row + bar_y), QPointF(x, (i + 1) * row))
+        else:
+            p.drawLine(QPointF(x, 0), QPointF(x, bottom))
         p.setPen(text)
         legend = self.tr("Dashed line: %1 unlocks the topics that build on this one.").replace(
             "%1", f"{self._threshold:.0f}")

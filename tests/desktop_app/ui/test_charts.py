@@ -33,3 +33,25 @@ def test_tab_reaches_the_chart_and_arrows_walk_its_bars(qtbot: QtBot, home_windo
     qtbot.keyClick(chart, Qt.Key.Key_Home)
     assert chart.current == 0
     assert not chart.grab().toImage().isNull()
+
+
+def test_names_that_do_not_fit_beside_the_bars_go_above_them_in_full(qtbot: QtBot) -> None:
+    """At a large text size or in a narrow window Home read "Fractions, …", "Linear eq…"."""
+    from desktop_app.ui.charts import Bar, MasteryChart
+
+    chart = MasteryChart()
+    qtbot.addWidget(chart)
+    names = ["Fractions, decimals and percentages", "Linear equations and inequalities", "Sequences"]
+    chart.set_bars([Bar(name, 40.0) for name in names])
+    fm = chart.fontMetrics()
+    wide = 4 * max(fm.horizontalAdvance(n) for n in names)
+    narrow = int(1.2 * max(fm.horizontalAdvance(n) for n in names))
+    assert chart.heightForWidth(narrow) > chart.heightForWidth(wide)  # a line more per bar
+    chart.resize(narrow, chart.heightForWidth(narrow))
+    chart.show()
+    qtbot.waitExposed(chart)
+    label_w, _, track_w = chart._geometry()
+    assert label_w < fm.height() * 2 and track_w > narrow / 2  # the bars start under the names
+    chart.resize(wide, chart.heightForWidth(wide))
+    label_w, _, _ = chart._geometry()
+    assert label_w > max(fm.horizontalAdvance(n) for n in names)  # beside the bars, in full
