@@ -124,8 +124,9 @@ class Synchronizer:
                 sent = result.pushed
                 if not result.stopped and self._has_pending():
                     # The pull folded a local duplicate into the server's row (singletons.py),
-                    # or the person kept working: send it now, not a round later.
-                    self.push(token, result, should_stop)
+                    # or the person kept working: send it now, not a round later. What this
+                    # round's first push set aside is not tried again until the next round.
+                    self.push(token, result, should_stop, retry_set_aside=False)
                 # Counts taken before that second push do not hold what it sent (a tombstone
                 # would look like a missing row): the next round checks instead.
                 if not result.stopped and summary is not None and result.pushed == sent:
@@ -145,7 +146,8 @@ class Synchronizer:
         return result
 
     # --- push ------------------------------------------------------------------------------
-    def push(self, token: str, result: RoundResult, should_stop: Callable[[], bool]) -> None:
+    def push(self, token: str, result: RoundResult, should_stop: Callable[[], bool], *,
+             retry_set_aside: bool = True) -> None:
         """Send the pending ops in batches until none is left (or the round stops).
 
         Two batches travel at once when both hold nothing but new attempts: those rows are
@@ -156,11 +158,14 @@ class Synchronizer:
         thread, in the order it was sent. Changes refused because this laptop's date was
         wrong are stamped again and sent once the date is right (clock_repair.py); changes
         the server failed on are tried again alone, and a batch it fails on is split
-        (isolation.py).
+        (isolation.py): once a round (`retry_set_aside`), as the server that failed on them a
+        moment ago fails again.
         """
         alone: list[str] = []
-        with self._reading() as session:
-            set_aside = outbox.any_failed(session)  # the usual round: this one read, no write
+        set_aside = False
+        if retry_set_aside:
+            with self._reading() as session:
+                set_aside = outbox.any_failed(session)  # the usual round: this one read, no write
         if set_aside:
             clock_repair.resend_refused_for_date(self.db)
             alone = requeue(self.db)

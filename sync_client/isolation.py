@@ -59,6 +59,7 @@ class Isolation:
 
     def __init__(self, alone: list[str] | None = None) -> None:
         self._singles = len(alone or ())  # requeued changes come first: that many batches of one
+        self._requeued = set(alone or ())  # set aside by an earlier push: their failure was proven then
         self._cap: int | None = None  # batch size while a failing change is looked for
         self._took = False  # the server accepted, or refused by name, a change of this push
         self.suspects: dict[str, tuple[dict[str, Any], ServerFailed]] = {}
@@ -123,8 +124,13 @@ class Isolation:
     def proven(self) -> tuple[list[dict[str, Any]], list[Rejection], set[Row]]:
         """What to set aside if the server has taken another change in this push (else
         nothing): the suspects, as ops and rejections, and the held rows not yet set aside
-        (their pending changes). Batches are full-sized again once the suspects are."""
-        if not self._took:
+        (their pending changes). Batches are full-sized again once the suspects are.
+
+        A change set aside by an earlier push that fails alone again needs no new proof: it
+        goes back where it was, even when nothing else is pending. Else a round with nothing
+        new to send would end in the 500 and report the sync as failed (with backoff) while
+        the server takes everything but that change."""
+        if not (self._took or (self.suspects and self.suspects.keys() <= self._requeued)):
             return [], [], set()
         rows, self._to_set_aside = self._to_set_aside, set()
         found = list(self.suspects.values())

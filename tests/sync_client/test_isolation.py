@@ -287,3 +287,33 @@ def test_changes_under_a_row_the_server_has_do_not_wait_for_its_edit_the_server_
     failing_rows.clear()
     assert not teacher.sync().rejected
     assert live.sql("SELECT name FROM topics WHERE id = %s", (decimals,)) == [("Decimal numbers",)]
+
+
+class WorkingDuringPull(CountingHttp):
+    """The student answers again while the round pulls: the round pushes a second time."""
+
+    laptop: Laptop | None = None
+    answered: list[str] = []
+
+    def pull(self, *args: Any, **kwargs: Any) -> Any:
+        if self.laptop is not None:
+            laptop, self.laptop = self.laptop, None
+            self.answered = laptop.answer(1, start=50)
+        return super().pull(*args, **kwargs)
+
+
+def test_what_a_round_set_aside_is_not_sent_again_by_its_second_push(
+        live: LiveServer, make_laptop: Callable[..., Laptop], failing_rows: set[str]) -> None:
+    a = make_laptop(WorkingDuringPull(live.url, retries=0), "a")
+    sign_up(a, server_url=live.url)
+    a.sync()
+    answers = a.answer(3)
+    failing_rows.add(answers[1])
+    transport: WorkingDuringPull = a.transport  # type: ignore[assignment]
+    assert [r.row_id for r in a.sync().rejected] == [answers[1]]  # set aside
+
+    transport.laptop, transport.pushes = a, 0
+    result = a.sync()  # push: the set-aside one alone (fails again), pull (a new answer), push again
+    assert transport.answered and statuses(a)[transport.answered[0]] == "synced"  # the second push sent it
+    assert transport.pushes == 2  # the retry and the new answer: the retry is not made twice in a round
+    assert [r.row_id for r in result.rejected] == [answers[1]] and statuses(a)[answers[1]] == "failed"
