@@ -46,9 +46,7 @@ class MasteryChart(QWidget):
         super().__init__(parent)
         self._bars: list[Bar] = []
         self._threshold = threshold
-        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        policy.setHeightForWidth(True)  # taller when the names go above the bars
-        self.setSizePolicy(policy)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName(self.tr("Mastery per topic"))
@@ -104,22 +102,28 @@ class MasteryChart(QWidget):
     def _height(self, stacked: bool) -> int:
         return self._row_height(stacked) * max(len(self._bars), 1) + self.fontMetrics().height() * 3
 
+    def height_for(self, width: int) -> int:
+        """The chart's height at `width`: a line more per bar when the names go above them."""
+        return self._height(self._stacked(width))
+
+    # The hints follow the width the chart has now (resizeEvent asks again when the names
+    # move). Not heightForWidth: the scroll area of a page does not ask its layout for it,
+    # so stacked names would draw past the chart's bottom.
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(480, self.heightForWidth(480))
+        return QSize(480, self.height_for(self.width()))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(260, self.heightForWidth(260))
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
-        return self._height(self._stacked(width))
+        return QSize(260, self.height_for(self.width()))
 
     def resizeEvent(self, e: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(e)
         if self._stacked(e.size().width()) != self._stacked(e.oldSize().width()):
-            self.updateGeometry()  # the layout asks heightForWidth again
+            self.updateGeometry()
+
+    def changeEvent(self, e: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(e)
+        if e.type() == QEvent.Type.FontChange:  # the text size changed: the names may move
+            self.updateGeometry()
 
     def _geometry(self) -> tuple[float, float, float]:
         """x where the bars start, the value column's width, the bars' width."""

@@ -46,12 +46,27 @@ def test_names_that_do_not_fit_beside_the_bars_go_above_them_in_full(qtbot: QtBo
     fm = chart.fontMetrics()
     wide = 4 * max(fm.horizontalAdvance(n) for n in names)
     narrow = int(1.2 * max(fm.horizontalAdvance(n) for n in names))
-    assert chart.heightForWidth(narrow) > chart.heightForWidth(wide)  # a line more per bar
-    chart.resize(narrow, chart.heightForWidth(narrow))
+    assert chart.height_for(narrow) > chart.height_for(wide)  # a line more per bar
+    chart.resize(narrow, chart.height_for(narrow))
     chart.show()
     qtbot.waitExposed(chart)
     label_w, _, track_w = chart._geometry()
     assert label_w < fm.height() * 2 and track_w > narrow / 2  # the bars start under the names
-    chart.resize(wide, chart.heightForWidth(wide))
+    chart.resize(wide, chart.height_for(wide))
     label_w, _, _ = chart._geometry()
     assert label_w > max(fm.horizontalAdvance(n) for n in names)  # beside the bars, in full
+
+
+def test_home_scrolls_only_when_the_chart_needs_the_room(qtbot: QtBot, home_window: MainWindow) -> None:
+    from PySide6.QtWidgets import QScrollArea
+
+    home = home_window.workspace.home
+    bar = home.findChild(QScrollArea).verticalScrollBar()
+    chart = home.chart
+    qtbot.waitUntil(lambda: chart.height() == chart.height_for(chart.width()))
+    assert not chart._stacked() and not bar.isVisible()  # everything fits: no scroll bar
+    home_window.ctx.prefs.font_scale = 1.5
+    qtbot.waitUntil(lambda: chart._stacked() and chart.height() == chart.height_for(chart.width()))
+    assert bar.isVisible()  # names above their bars, every bar inside the chart: Home scrolls
+    home_window.ctx.prefs.font_scale = 1.0
+    qtbot.waitUntil(lambda: not chart._stacked() and not bar.isVisible())
