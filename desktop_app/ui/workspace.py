@@ -113,15 +113,20 @@ class Workspace(QWidget):
             page.refresh()
 
     def reload_visible(self) -> None:
-        """Another laptop or the teacher changed data (a sync pulled it): show it now.
+        """Another laptop or the teacher changed data (a sync pulled it): show it now (GUI
+        thread; the reads run on the task runner, as when a screen is shown).
 
-        Only screens that merely show local data reload; Practice keeps the question being
-        answered and Settings keeps a half-edited profile (both read afresh when next shown).
-        Classes is not among them: it shows the server's numbers, fetched on its own. The
-        hidden screens reload when they are shown, as always.
+        Home, the Study plan, the Syllabus and Settings reload. Settings reloads as when it is
+        shown (`SettingsPage.refresh`): the exam card takes the synced details only when it
+        holds no unsaved draft ("Not saved yet"), which stays as typed otherwise; the sync
+        sign-in form is not read again, so nothing typed into it moves, and its list of
+        refused changes follows the sync controller's own signal. Practice keeps the question
+        being answered (read afresh when next shown). Classes is not among them: it shows the
+        server's numbers, fetched on its own. The hidden screens reload when they are shown,
+        as always.
         """
         page = self.pages.currentWidget()
-        if page in (self.home, self.plan, self.syllabus):
+        if page in (self.home, self.plan, self.syllabus, self.settings):
             page.refresh()
 
     def _practise_from_home(self, concept_id: str | None) -> None:

@@ -213,3 +213,47 @@ def test_unsaved_exam_details_are_kept_on_another_screen_and_said_to_be_unsaved(
     assert (form.grade.currentText(), form.exam.text(), form.exam_date.value(), form.hours.value()) == (
         "Year 12", "A-level Mathematics", moved, 1.5)
     assert page.profile_status.text() == ""
+
+
+def _sync_from_another_laptop(window: MainWindow, student: str, exam: date) -> None:
+    """What the sync worker does: commit the other laptop's profile here, then say so."""
+    with window.runner.db.transaction() as s:
+        profile.save_profile(s, student_id=student, grade="Year 11", target_exam="GCSE Mathematics",
+                             exam_date=exam, hours_per_day=3.5, today=date.today())
+    window.ctx.sync.data_changed.emit()
+
+
+def test_settings_on_screen_shows_exam_details_a_sync_brought(
+        qtbot: QtBot, home_window: MainWindow, student: str) -> None:
+    page = _open_settings(qtbot, home_window)
+    form = page.profile
+    assert form.exam_date.value() == date.today() + timedelta(days=45) and not form.is_dirty()
+    moved = date.today() + timedelta(days=12)
+    with qtbot.waitSignal(page.loaded, timeout=10_000, raising=False):  # the values below say what is wrong
+        _sync_from_another_laptop(home_window, student, moved)
+    assert (form.exam_date.value(), form.hours.value()) == (moved, 3.5)
+    assert not form.is_dirty() and page.profile_status.text() == ""
+
+
+def test_a_sync_keeps_the_unsaved_exam_draft_and_the_sync_sign_in_being_typed(
+        qtbot: QtBot, home_window: MainWindow, student: str) -> None:
+    page = _open_settings(qtbot, home_window)
+    form, card = page.profile, page.sync_card
+    draft = _typed(date.today() + timedelta(days=30))
+    _type_date(qtbot, page, draft)
+    assert page.profile_status.text() == "Not saved yet"
+    card.server.setFocus()
+    qtbot.keyClicks(card.server, "https://sync.school.org")
+    card.sync_password.setFocus()
+    qtbot.keyClicks(card.sync_password, "half-typ")
+    with qtbot.waitSignal(page.loaded, timeout=10_000):  # Settings did reload ...
+        _sync_from_another_laptop(home_window, student, date.today() + timedelta(days=12))
+    # ... and left the draft as typed, still said to be unsaved ...
+    assert (form.exam_date.edit.text(), form.hours.value()) == (draft, 2.0)
+    assert form.is_dirty() and page.profile_status.text() == "Not saved yet"
+    # ... and the sign-in form too, with the keyboard where it was.
+    assert (card.server.text(), card.sync_password.text()) == ("https://sync.school.org", "half-typ")
+    assert focused() is card.sync_password and card.sync_password.cursorPosition() == len("half-typ")
+    with qtbot.waitSignal(page.profile_saved, timeout=20_000):  # saving the draft still saves the draft
+        page.save_profile.click()
+    assert _stored_exam(home_window) == date.today() + timedelta(days=30)
