@@ -99,9 +99,15 @@ class SettingsPage(QWidget):
         self.save_profile = button(save_text, icon_name="correct")
         self.save_profile.clicked.connect(self.profile.save)
         self.profile_status = QLabel()
+        # A draft can be dropped as well as saved: it would otherwise stay for the whole session.
+        self.discard_profile = button(self.tr("Discard changes"),
+                                      tooltip=self.tr("Show the saved exam details again"))
+        self.discard_profile.clicked.connect(self._discard_profile)
+        self.discard_profile.hide()
         exam.body.addWidget(self.profile)
         row = QHBoxLayout()
         row.addWidget(self.profile_status, 1)
+        row.addWidget(self.discard_profile)
         row.addWidget(self.save_profile)
         exam.body.addLayout(row)
         return exam
@@ -179,20 +185,32 @@ class SettingsPage(QWidget):
         view, remembered, class_name = data
         if self.class_card is not None and class_name and not self.join_message.text():
             self.join_message.setText(self.tr("You are in the class %1.").replace("%1", class_name))
-        if self.profile is not None and not self.profile.is_dirty():  # a draft stays until saved
-            self.profile.load(view)
-            self.profile_status.clear()
+        if self.profile is not None and not self.profile.is_dirty():  # a draft stays until saved or discarded
+            self._load_profile(view)
         self.keep.blockSignals(True)
         self.keep.setChecked(remembered)
         self.keep.blockSignals(False)
         self.loaded.emit()
 
+    def _load_profile(self, view: object) -> None:
+        assert self.profile is not None
+        self.profile.load(view)  # type: ignore[arg-type]
+        self.profile_status.clear()
+        self.discard_profile.hide()
+
+    def _discard_profile(self) -> None:
+        """Read the saved details afresh (a sync may have changed them since the draft began)."""
+        student = self._account.id
+        self._ctx.runner.query(lambda s: get_profile(s, student_id=student), on_success=self._load_profile)
+
     def _profile_saved(self, view: object) -> None:
+        self.discard_profile.setVisible(bool(self.profile and self.profile.is_dirty()))
         self.profile_status.setText(self.tr("Saved. The plan follows these details from now on."))
         self.profile_saved.emit(view)
 
     def _profile_edited(self) -> None:
         assert self.profile is not None
+        self.discard_profile.setVisible(self.profile.is_dirty())
         if self.profile.is_dirty():
             self.profile_status.setText(self.tr("Not saved yet"))
         elif self.profile_status.text() == self.tr("Not saved yet"):  # typed back to what is saved

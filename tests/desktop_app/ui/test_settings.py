@@ -257,3 +257,27 @@ def test_a_sync_keeps_the_unsaved_exam_draft_and_the_sync_sign_in_being_typed(
     with qtbot.waitSignal(page.profile_saved, timeout=20_000):  # saving the draft still saves the draft
         page.save_profile.click()
     assert _stored_exam(home_window) == date.today() + timedelta(days=30)
+
+
+def test_discarding_a_draft_shows_the_saved_details_including_those_a_sync_brought_meanwhile(
+        qtbot: QtBot, home_window: MainWindow, student: str) -> None:
+    page = _open_settings(qtbot, home_window)
+    form = page.profile
+    assert not page.discard_profile.isVisible()
+    _type_date(qtbot, page, _typed(date.today() + timedelta(days=30)))
+    assert page.discard_profile.isVisible() and page.profile_status.text() == "Not saved yet"
+    moved = date.today() + timedelta(days=12)
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        _sync_from_another_laptop(home_window, student, moved)
+    assert form.is_dirty()  # the draft stayed through the sync
+
+    page.discard_profile.click()
+    qtbot.waitUntil(lambda: form.exam_date.value() == moved, timeout=10_000)
+    assert form.hours.value() == 3.5 and not form.is_dirty()
+    assert page.profile_status.text() == "" and not page.discard_profile.isVisible()
+    assert _stored_exam(home_window) == moved  # discarding writes nothing
+
+    _type_date(qtbot, page, _typed(date.today() + timedelta(days=20)))
+    assert page.discard_profile.isVisible()
+    _type_date(qtbot, page, _typed(moved))  # typed back to what is saved: nothing to discard
+    assert not page.discard_profile.isVisible()
