@@ -13,9 +13,11 @@ new topic, a question of that concept, an answer to that question: the server wo
 them for good as `unknown_reference`, as the row they name never arrived), and then the
 changes that refer to those, and so on. They are all set aside together (`server_error`,
 listed in Settings) once the server has accepted, or refused by name, another change in
-this push: the server works, the failure is that change's own. If a second change fails alone first, or nothing gets
-through, the server as a whole is failing: everything stays in the queue and the push
-raises, to be retried with backoff as before, after a handful of requests.
+this push: the server works, the failure is that change's own. Up to `MAX_UNPROVEN`
+changes may fail alone before another gets through (two changes that set off the same bug
+can sit side by side in the queue); if one more fails alone first, or nothing gets through,
+the server as a whole is failing: everything stays in the queue and the push raises, to be
+retried with backoff as before, after a handful of requests.
 
 A change set aside so is tried again, alone, at the start of every push (the server may
 have been fixed): `requeue` puts it back, first in the queue as it is the oldest, and the
@@ -36,6 +38,7 @@ from sync_client.outbox import PENDING, refused_with
 SERVER_ERROR = "server_error"
 SERVER_BUG = 500  # the HTTP status of a failure of the server's own code
 REFUSED = refused_with(SERVER_ERROR)
+MAX_UNPROVEN = 3  # changes failing alone before the server is taken to fail as a whole
 
 
 def requeue(db: LocalDatabase) -> list[str]:
@@ -109,10 +112,12 @@ class Isolation:
     def failed(self, batch: list[dict[str, Any]], error: ServerFailed) -> bool:
         """`batch` got `error`. True if it is a server bug that one of its changes may set
         off: the batch is split (or its one change suspected, and its row held) and the push
-        goes on. A second change failing alone before anything is taken means the server
-        fails, not a change."""
+        goes on. One change more than `MAX_UNPROVEN` failing alone before anything is taken
+        means the server fails, not a change (those set aside by an earlier push do not count:
+        their failure was proven then)."""
         self.answered(batch, taken=False)
-        if error.status != SERVER_BUG or (len(batch) == 1 and self.suspects):
+        unproven = self.suspects.keys() - self._requeued
+        if error.status != SERVER_BUG or (len(batch) == 1 and len(unproven) >= MAX_UNPROVEN):
             return False
         if len(batch) > 1:
             self._cap = max(1, len(batch) // 2)

@@ -95,6 +95,31 @@ def test_one_change_the_server_fails_on_is_set_aside_and_the_rest_syncs(
     assert len(a.snapshot()["attempts"]) == 101
 
 
+def test_changes_side_by_side_the_server_fails_on_are_all_set_aside_and_the_rest_syncs(
+        laptops: tuple[Laptop, Laptop], failing_rows: set[str]) -> None:
+    a, b = laptops
+    answers = a.answer(100)
+    bad = {answers[0], answers[1], answers[2]}  # the first three: nothing gets through before them
+    failing_rows.update(bad)
+    result = a.sync()  # does not raise: the server takes the other 97
+    assert {r.row_id for r in result.rejected} == bad
+    assert {row for row, status in statuses(a).items() if status != "synced"} == bad
+    b.sync()
+    assert len(b.snapshot()["attempts"]) == 97
+
+    a.answer(1, start=100)
+    result = a.sync()  # all three still failing: set aside again, the new answer syncs
+    assert {r.row_id for r in result.rejected} == bad
+    assert a.pending() == 0
+    result = a.sync()  # nothing new to send: the three alone again, and the round does not fail
+    assert {r.row_id for r in result.rejected} == bad
+
+    failing_rows.clear()
+    assert not a.sync().rejected
+    b.sync()
+    assert len(b.snapshot()["attempts"]) == 101
+
+
 def test_a_server_failing_every_push_sets_nothing_aside(laptops: tuple[Laptop, Laptop],
                                                         failing_rows: set[str]) -> None:
     a, b = laptops
